@@ -1,0 +1,72 @@
+#ifndef PORTHOLE_AGENT_LIBVIRT_LIBVIRT_HOST_H_
+#define PORTHOLE_AGENT_LIBVIRT_LIBVIRT_HOST_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agent/domain/domain_xml.h"
+#include "porthole/agent/v1/agent.pb.h"
+
+namespace porthole::agent {
+
+class Inventory;
+
+struct LibvirtHostOptions {
+  std::string uri = "qemu:///system";
+  bool read_only = true;
+  DomainXmlOptions xml;
+  // virConnectOpen can block forever on a hung daemon; give up after this.
+  absl::Duration open_timeout = absl::Seconds(10);
+  // Keepalive (remote drivers only): the connection is declared dead after
+  // interval * (count + 1) without an answer.
+  int keepalive_interval_seconds = 5;
+  unsigned keepalive_count = 3;
+  absl::Duration reconnect_min_backoff = absl::Milliseconds(500);
+  absl::Duration reconnect_max_backoff = absl::Seconds(30);
+};
+
+// One compute host as libvirt shows it: a single long-lived connection,
+// libvirt's default event loop on a thread of its own, and lifecycle, device,
+// graphics and metadata events that keep an Inventory up to date. When the
+// connection drops (close callback, keepalive, failed call) it reconnects
+// with exponential backoff, re-registers the events and re-lists every
+// domain into the Inventory (Inventory::Replace with RESYNCED).
+// Event callbacks only queue work; a worker thread reads the XML.
+// All public methods are thread-safe.
+class LibvirtHost {
+ public:
+  LibvirtHost(LibvirtHostOptions options, Inventory* inventory);
+  ~LibvirtHost();  // Stop()s
+  LibvirtHost(const LibvirtHost&) = delete;
+  LibvirtHost& operator=(const LibvirtHost&) = delete;
+
+  // Tries the first connection (bounded by open_timeout) and starts the
+  // threads. On failure it still runs and keeps retrying in the background;
+  // the error says why the first attempt failed ("cannot connect to libvirt
+  // at URI: ..."), for the caller to log or to exit on.
+  absl::Status Start();
+  // Stops the threads and closes the connection. Idempotent.
+  void Stop();
+
+  // The live view of one domain, read at call time (XML + state).
+  // NOT_FOUND: no such domain; UNAVAILABLE: no libvirt connection now.
+  absl::StatusOr<v1::Domain> FetchDomain(std::string_view uuid);
+  // Every domain, read at call time.
+  absl::StatusOr<std::vector<v1::Domain>> FetchAll();
+
+  bool connected() const;
+  // libvirt's host name (virConnectGetHostname); empty before a connection.
+  std::string hostname() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace porthole::agent
+
+#endif  // PORTHOLE_AGENT_LIBVIRT_LIBVIRT_HOST_H_

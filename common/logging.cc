@@ -1,0 +1,79 @@
+#include "common/logging.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <ctime>
+
+#include "absl/strings/str_format.h"
+
+namespace porthole {
+namespace {
+
+std::atomic<int> min_level{static_cast<int>(LogLevel::kInfo)};
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "DEBUG";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarning:
+      return "WARNING";
+    case LogLevel::kError:
+      return "ERROR";
+  }
+  return "?";
+}
+
+std::string Timestamp() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    now.time_since_epoch())
+                    .count() %
+                1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                         utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                         utc.tm_hour, utc.tm_min, utc.tm_sec,
+                         static_cast<int>(millis));
+}
+
+}  // namespace
+
+void SetMinLogLevel(LogLevel level) {
+  min_level.store(static_cast<int>(level));
+}
+
+void Log(LogLevel level, std::string_view component,
+         std::string_view message) {
+  if (static_cast<int>(level) < min_level.load(std::memory_order_relaxed)) {
+    return;
+  }
+  std::string line = absl::StrCat(Timestamp(), " ", LevelName(level), " ",
+                                  std::string(component), ": ");
+  line.reserve(line.size() + message.size() + 1);
+  for (char c : message) {
+    line.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?'
+                                                                     : c);
+  }
+  line.push_back('\n');
+  // One write per line; a short write on stderr is not worth retrying.
+  [[maybe_unused]] ssize_t written = write(STDERR_FILENO, line.data(), line.size());
+}
+
+std::string LogField(std::string_view key, std::string_view value) {
+  bool quote = value.empty() || value.find_first_of(" \"=") != std::string_view::npos;
+  if (!quote) return absl::StrCat(std::string(key), "=", std::string(value));
+  std::string escaped;
+  for (char c : value) {
+    if (c == '"' || c == '\\') escaped.push_back('\\');
+    escaped.push_back(c);
+  }
+  return absl::StrCat(std::string(key), "=\"", escaped, "\"");
+}
+
+}  // namespace porthole

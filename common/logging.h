@@ -1,0 +1,46 @@
+#ifndef PORTHOLE_COMMON_LOGGING_H_
+#define PORTHOLE_COMMON_LOGGING_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+
+namespace porthole {
+
+enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
+
+// The one logger of both daemons: one line per event on stderr, written with
+// a single write(2) so lines from different threads never interleave
+// (journald adds the timestamp under systemd):
+//   2026-11-23T11:40:00.123Z INFO agent: libvirt connected uri=qemu:///system
+// Thread-safe. Messages are sanitized: control characters become '?', so a
+// hostile domain name cannot forge log lines.
+void Log(LogLevel level, std::string_view component, std::string_view message);
+
+// Lines below this level are dropped. Default kInfo; set once at startup.
+void SetMinLogLevel(LogLevel level);
+
+// `key=value` for a log line; the value is quoted when it has spaces.
+std::string LogField(std::string_view key, std::string_view value);
+
+template <typename... Args>
+void LogInfo(std::string_view component, const Args&... args) {
+  Log(LogLevel::kInfo, component, absl::StrCat(args...));
+}
+template <typename... Args>
+void LogWarning(std::string_view component, const Args&... args) {
+  Log(LogLevel::kWarning, component, absl::StrCat(args...));
+}
+template <typename... Args>
+void LogError(std::string_view component, const Args&... args) {
+  Log(LogLevel::kError, component, absl::StrCat(args...));
+}
+template <typename... Args>
+void LogDebug(std::string_view component, const Args&... args) {
+  Log(LogLevel::kDebug, component, absl::StrCat(args...));
+}
+
+}  // namespace porthole
+
+#endif  // PORTHOLE_COMMON_LOGGING_H_
