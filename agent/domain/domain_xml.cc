@@ -1,0 +1,470 @@
+#include "agent/domain/domain_xml.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/host_port.h"
+#include "pugixml.hpp"
+
+namespace porthole::agent {
+namespace {
+
+using v1::Console;
+using v1::Domain;
+using v1::Protocol;
+
+constexpr std::string_view kNovaNamespace =
+    "http://openstack.org/xmlns/libvirt/nova/1.1";
+
+absl::string_view AbslView(std::string_view text) {
+  return absl::string_view(text.data(), text.size());
+}
+
+// Untrusted text as it may appear in an error message: short, ASCII only.
+std::string Quoted(std::string_view text) {
+  constexpr size_t kMaxShown = 40;
+  std::string shown = absl::CHexEscape(AbslView(text.substr(0, kMaxShown)));
+  if (text.size() > kMaxShown) shown += "...";
+  return absl::StrCat("'", shown, "'");
+}
+
+// ---- Input checks ---------------------------------------------------------
+
+// Length of the well-formed UTF-8 sequence at text[i], or 0 if there is none
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
+  const auto lead = static_cast<unsigned char>(text[i]);
+  if (lead < 0x80) return 1;
+  size_t length = 0;
+  unsigned char second_min = 0x80;
+  unsigned char second_max = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) second_min = 0xA0;  // overlong
+    if (lead == 0xED) second_max = 0x9F;  // surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) second_min = 0x90;  // overlong
+    if (lead == 0xF4) second_max = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (text.size() - i < length) return 0;
+  const auto second = static_cast<unsigned char>(text[i + 1]);
+  if (second < second_min || second > second_max) return 0;
+  for (size_t k = 2; k < length; ++k) {
+    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  return length;
+}
+
+bool IsValidUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
+absl::Status CheckRawInput(std::string_view xml,
+                           const DomainXmlOptions& options) {
+  if (xml.empty()) return absl::InvalidArgumentError("domain XML is empty");
+  if (xml.size() > options.max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "domain XML is larger than ", options.max_bytes, " bytes"));
+  }
+  // U+0000 is not an XML character, and pugixml would stop reading there.
+  if (xml.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError("domain XML contains a NUL byte");
+  }
+  if (!IsValidUtf8(xml)) {
+    return absl::InvalidArgumentError("domain XML is not valid UTF-8");
+  }
+  return absl::OkStatus();
+}
+
+// ---- Tree walking ---------------------------------------------------------
+
+pugi::xml_node FirstChildElement(pugi::xml_node node) {
+  pugi::xml_node child = node.first_child();
+  while (child && child.type() != pugi::node_element) {
+    child = child.next_sibling();
+  }
+  return child;
+}
+
+pugi::xml_node NextSiblingElement(pugi::xml_node node) {
+  pugi::xml_node sibling = node.next_sibling();
+  while (sibling && sibling.type() != pugi::node_element) {
+    sibling = sibling.next_sibling();
+  }
+  return sibling;
+}
+
+// Depth-first walk without recursion, so that a deep document cannot exhaust
+// the stack. `root` has depth 1.
+absl::Status CheckDepth(pugi::xml_node root, int max_depth) {
+  pugi::xml_node node = root;
+  int depth = 1;
+  while (true) {
+    if (depth > max_depth) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "domain XML nests elements deeper than ", max_depth, " levels"));
+    }
+    if (pugi::xml_node child = FirstChildElement(node)) {
+      node = child;
+      ++depth;
+      continue;
+    }
+    while (node != root && !NextSiblingElement(node)) {
+      node = node.parent();
+      --depth;
+    }
+    if (node == root) return absl::OkStatus();
+    node = NextSiblingElement(node);
+  }
+}
+
+// The single <domain> element of the document. A DOCTYPE is refused: libvirt
+// never writes one, and the entities it could declare are not expanded.
+absl::StatusOr<pugi::xml_node> DomainElement(const pugi::xml_document& doc) {
+  pugi::xml_node root;
+  for (pugi::xml_node node : doc.children()) {
+    if (node.type() == pugi::node_doctype) {
+      return absl::InvalidArgumentError("domain XML has a DOCTYPE");
+    }
+    if (node.type() != pugi::node_element) continue;
+    if (root) {
+      return absl::InvalidArgumentError(
+          "domain XML has more than one root element");
+    }
+    root = node;
+  }
+  if (std::string_view(root.name()) != "domain") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "domain XML root element is ", Quoted(root.name()), ", not 'domain'"));
+  }
+  return root;
+}
+
+// ---- uuid and name --------------------------------------------------------
+
+bool IsCanonicalUuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash_position ? text[i] != '-' : !absl::ascii_isxdigit(text[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> ReadUuid(pugi::xml_node domain) {
+  pugi::xml_node uuid = domain.child("uuid");
+  if (!uuid) return absl::InvalidArgumentError("domain XML has no <uuid>");
+  absl::string_view text = absl::StripAsciiWhitespace(uuid.text().get());
+  if (!IsCanonicalUuid(std::string_view(text.data(), text.size()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("domain <uuid> is not a UUID: ",
+                     Quoted(std::string_view(text.data(), text.size()))));
+  }
+  return absl::AsciiStrToLower(text);  // libvirt may print it in uppercase
+}
+
+absl::StatusOr<std::string> ReadName(pugi::xml_node domain) {
+  std::string name = domain.child("name").text().get();
+  if (name.empty())
+    return absl::InvalidArgumentError("domain XML has no <name>");
+  return name;
+}
+
+// ---- Nova metadata --------------------------------------------------------
+
+std::string_view LocalName(pugi::xml_node element) {
+  std::string_view name = element.name();
+  const size_t colon = name.find(':');
+  return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+// pugixml does not know XML namespaces: it keeps "prefix:local" as the name.
+// Resolve the prefix (or the default namespace) through the xmlns
+// declarations on the element and its ancestors.
+std::string_view NamespaceUri(pugi::xml_node element) {
+  std::string_view name = element.name();
+  const size_t colon = name.find(':');
+  const std::string declaration =
+      colon == std::string_view::npos
+          ? std::string("xmlns")
+          : absl::StrCat("xmlns:", AbslView(name.substr(0, colon)));
+  for (pugi::xml_node node = element; node; node = node.parent()) {
+    if (pugi::xml_attribute uri = node.attribute(declaration.c_str())) {
+      return uri.value();
+    }
+  }
+  return {};
+}
+
+pugi::xml_node NovaChild(pugi::xml_node parent, std::string_view local_name) {
+  for (pugi::xml_node child = FirstChildElement(parent); child;
+       child = NextSiblingElement(child)) {
+    if (LocalName(child) == local_name &&
+        NamespaceUri(child) == kNovaNamespace) {
+      return child;
+    }
+  }
+  return {};
+}
+
+void ReadNovaMetadata(pugi::xml_node domain, Domain& out) {
+  pugi::xml_node instance = NovaChild(domain.child("metadata"), "instance");
+  if (!instance) return;
+  out.set_display_name(NovaChild(instance, "name").text().get());
+  pugi::xml_node owner = NovaChild(instance, "owner");
+  out.set_user_id(NovaChild(owner, "user").attribute("uuid").value());
+  out.set_project_id(NovaChild(owner, "project").attribute("uuid").value());
+}
+
+// ---- Consoles -------------------------------------------------------------
+
+// The host a proxy dials for a listen address. A wildcard listen (or none)
+// is reachable on every address of the host, and Nova dials its
+// server_proxyclient_address for it; so do we.
+std::string DialHost(std::string_view address,
+                     const DomainXmlOptions& options) {
+  if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);
+  }
+  if (address.empty() || IsWildcardAddress(address)) {
+    return options.proxyclient_address;
+  }
+  return std::string(address);
+}
+
+// `graphics/@listen` mirrors the first <listen>'s address; without it, take
+// the first address- or network-type <listen> that has an address.
+std::string_view GraphicsListenAddress(pugi::xml_node graphics) {
+  std::string_view listen = graphics.attribute("listen").value();
+  if (!listen.empty()) return listen;
+  for (pugi::xml_node child : graphics.children("listen")) {
+    std::string_view type = child.attribute("type").value();
+    std::string_view address = child.attribute("address").value();
+    if ((type == "address" || type == "network") && !address.empty()) {
+      return address;
+    }
+  }
+  return {};
+}
+
+// A graphics port attribute; 0 means no listener. libvirt writes port='-1'
+// for an autoport display whose port is not allocated (a shut-off domain, or
+// any domain of the test driver), and websocket='-1' for "pick one".
+absl::StatusOr<uint32_t> ReadGraphicsPort(pugi::xml_node graphics,
+                                          const char* attribute) {
+  std::string_view text = graphics.attribute(attribute).value();
+  if (text.empty() || text == "-1" || text == "0") return 0;
+  absl::StatusOr<uint16_t> port = ParsePort(text);
+  if (!port.ok() || *port == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "graphics type ", Quoted(graphics.attribute("type").value()), " ",
+        attribute, "=", Quoted(text), " is not a port"));
+  }
+  return *port;
+}
+
+std::string_view GraphicsSocketPath(pugi::xml_node graphics,
+                                    pugi::xml_node first_listen) {
+  if (std::string_view(first_listen.attribute("type").value()) == "socket") {
+    std::string_view path = first_listen.attribute("socket").value();
+    if (!path.empty()) return path;
+  }
+  if (std::string_view(graphics.attribute("type").value()) == "vnc") {
+    return graphics.attribute("socket").value();
+  }
+  return {};
+}
+
+// The console of one <graphics> element, or nullopt when it has none that a
+// proxy could reach.
+absl::StatusOr<std::optional<Console>> ReadGraphicsConsole(
+    pugi::xml_node graphics, Protocol protocol,
+    const DomainXmlOptions& options) {
+  pugi::xml_node first_listen = graphics.child("listen");
+  // type='none': reachable only through virDomainOpenGraphicsFD.
+  if (std::string_view(first_listen.attribute("type").value()) == "none") {
+    return std::nullopt;
+  }
+  Console console;
+  console.set_protocol(protocol);
+  absl::StatusOr<uint32_t> port = ReadGraphicsPort(graphics, "port");
+  if (!port.ok()) return port.status();
+  console.set_port(*port);
+  if (protocol == v1::PROTOCOL_SPICE) {
+    absl::StatusOr<uint32_t> tls_port = ReadGraphicsPort(graphics, "tlsPort");
+    if (!tls_port.ok()) return tls_port.status();
+    console.set_tls_port(*tls_port);
+  }
+  if (protocol == v1::PROTOCOL_VNC) {
+    absl::StatusOr<uint32_t> websocket =
+        ReadGraphicsPort(graphics, "websocket");
+    if (!websocket.ok()) return websocket.status();
+    console.set_websocket_port(*websocket);
+  }
+  console.set_socket_path(
+      std::string(GraphicsSocketPath(graphics, first_listen)));
+  // Like virsh domdisplay: nothing to dial without a port or a socket.
+  if (console.port() == 0 && console.tls_port() == 0 &&
+      console.socket_path().empty()) {
+    return std::nullopt;
+  }
+  if (console.port() != 0 || console.tls_port() != 0 ||
+      console.websocket_port() != 0) {
+    console.set_host(DialHost(GraphicsListenAddress(graphics), options));
+  }
+  return console;
+}
+
+// Only the first <graphics> of each type counts, as for Nova and virsh.
+pugi::xml_node FirstGraphicsOfType(pugi::xml_node devices,
+                                   std::string_view type) {
+  for (pugi::xml_node graphics : devices.children("graphics")) {
+    if (std::string_view(graphics.attribute("type").value()) == type) {
+      return graphics;
+    }
+  }
+  return {};
+}
+
+// The first <source mode='bind'> of a TCP <serial> or <console>. With
+// mode='connect' QEMU dials out, so nothing listens on the host.
+pugi::xml_node FirstBoundTcpSource(pugi::xml_node devices, const char* device) {
+  for (pugi::xml_node character : devices.children(device)) {
+    if (std::string_view(character.attribute("type").value()) != "tcp") {
+      continue;
+    }
+    for (pugi::xml_node source : character.children("source")) {
+      if (std::string_view(source.attribute("mode").value()) == "bind") {
+        return source;
+      }
+    }
+  }
+  return {};
+}
+
+// As Nova's serial console: the first bound TCP <serial>, else (s390x
+// guests have no <serial>) the first bound TCP <console>.
+absl::StatusOr<std::optional<Console>> ReadSerialConsole(
+    pugi::xml_node devices, const DomainXmlOptions& options) {
+  pugi::xml_node source = FirstBoundTcpSource(devices, "serial");
+  if (!source) source = FirstBoundTcpSource(devices, "console");
+  if (!source) return std::nullopt;
+  std::string_view service = source.attribute("service").value();
+  absl::StatusOr<uint16_t> port = ParsePort(service);
+  if (!port.ok() || *port == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "serial source service=", Quoted(service), " is not a port"));
+  }
+  Console console;
+  console.set_protocol(v1::PROTOCOL_SERIAL);
+  console.set_host(DialHost(source.attribute("host").value(), options));
+  console.set_port(*port);
+  return console;
+}
+
+absl::Status ReadConsoles(pugi::xml_node domain,
+                          const DomainXmlOptions& options, Domain& out) {
+  pugi::xml_node devices = domain.child("devices");
+  static constexpr std::pair<const char*, Protocol> kGraphicsTypes[] = {
+      {"vnc", v1::PROTOCOL_VNC},
+      {"spice", v1::PROTOCOL_SPICE},
+      {"rdp", v1::PROTOCOL_RDP},
+  };
+  for (const auto& [type, protocol] : kGraphicsTypes) {
+    pugi::xml_node graphics = FirstGraphicsOfType(devices, type);
+    if (!graphics) continue;
+    absl::StatusOr<std::optional<Console>> console =
+        ReadGraphicsConsole(graphics, protocol, options);
+    if (!console.ok()) return console.status();
+    if (console->has_value()) *out.add_consoles() = std::move(**console);
+  }
+  absl::StatusOr<std::optional<Console>> serial =
+      ReadSerialConsole(devices, options);
+  if (!serial.ok()) return serial.status();
+  if (serial->has_value()) *out.add_consoles() = std::move(**serial);
+  return absl::OkStatus();
+}
+
+// The input is valid UTF-8, but pugixml decodes character references such as
+// &#xD800; into bytes that are not; proto3 strings must be UTF-8.
+absl::Status CheckStringsAreUtf8(const Domain& domain) {
+  bool valid =
+      IsValidUtf8(domain.name()) && IsValidUtf8(domain.display_name()) &&
+      IsValidUtf8(domain.user_id()) && IsValidUtf8(domain.project_id());
+  for (const Console& console : domain.consoles()) {
+    valid = valid && IsValidUtf8(console.host()) &&
+            IsValidUtf8(console.socket_path());
+  }
+  if (!valid) {
+    return absl::InvalidArgumentError(
+        "domain XML has a character reference that is not UTF-8");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Domain> ReadDomain(pugi::xml_node domain,
+                                  const DomainXmlOptions& options) {
+  Domain out;
+  absl::StatusOr<std::string> uuid = ReadUuid(domain);
+  if (!uuid.ok()) return uuid.status();
+  out.set_uuid(*std::move(uuid));
+  absl::StatusOr<std::string> name = ReadName(domain);
+  if (!name.ok()) return name.status();
+  out.set_name(*std::move(name));
+  ReadNovaMetadata(domain, out);
+  if (absl::Status status = ReadConsoles(domain, options, out); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = CheckStringsAreUtf8(out); !status.ok()) {
+    return status;
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Domain> ParseDomainXml(std::string_view xml,
+                                          const DomainXmlOptions& options) {
+  if (absl::Status status = CheckRawInput(xml, options); !status.ok()) {
+    return status;
+  }
+  pugi::xml_document doc;
+  // encoding_utf8: the bytes were checked as UTF-8 above, so an encoding
+  // declaration or a UTF-16 BOM must not make pugixml convert them.
+  const pugi::xml_parse_result parsed = doc.load_buffer(
+      xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype,
+      pugi::encoding_utf8);
+  if (!parsed) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("domain XML does not parse: ", parsed.description(),
+                     " at offset ", parsed.offset));
+  }
+  absl::StatusOr<pugi::xml_node> domain = DomainElement(doc);
+  if (!domain.ok()) return domain.status();
+  if (absl::Status status = CheckDepth(*domain, options.max_depth);
+      !status.ok()) {
+    return status;
+  }
+  return ReadDomain(*domain, options);
+}
+
+}  // namespace porthole::agent

@@ -54,6 +54,10 @@ class Inventory {
   void Unsubscribe(uint64_t id);
 
  private:
+  // A message with change, hostname and connection state but no domains.
+  v1::WatchDomainsResponse MakeHeader(v1::ChangeType change) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The same with every domain: a SNAPSHOT or RESYNCED message.
   v1::WatchDomainsResponse MakeMessage(v1::ChangeType change) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Notify(const v1::WatchDomainsResponse& message)

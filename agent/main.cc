@@ -1,0 +1,188 @@
+// porthole-agent: serves the consoles of this host's libvirt domains over
+// gRPC. See agent/README.md.
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/ext/health_check_service_server_builder_option.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/agent_config.h"
+#include "agent/domain/inventory.h"
+#include "agent/libvirt/libvirt_host.h"
+#include "agent/service/console_agent_service.h"
+#include "common/logging.h"
+#include "common/signal_waiter.h"
+#include "common/systemd_notifier.h"
+
+namespace porthole::agent {
+namespace {
+
+constexpr char kServiceName[] = "porthole.agent.v1.ConsoleAgent";
+
+bool HasArg(const std::vector<std::string>& args, const std::string& flag) {
+  for (const std::string& a : args) {
+    if (a == flag) return true;
+  }
+  return false;
+}
+
+// --dump: what the agent sees, as proto3 JSON, then exit.
+int Dump(const AgentConfig& config) {
+  Inventory inventory;
+  LibvirtHost host(config.libvirt, &inventory);
+  if (absl::Status s = host.Start(); !s.ok()) {
+    std::cerr << "porthole-agent: " << s.message() << "\n";
+    return 1;
+  }
+  absl::StatusOr<std::vector<v1::Domain>> domains = host.FetchAll();
+  if (!domains.ok()) {
+    std::cerr << "porthole-agent: " << domains.status().message() << "\n";
+    return 1;
+  }
+  v1::ListDomainsResponse response;
+  response.set_hostname(host.hostname());
+  response.set_libvirt_connected(true);
+  for (v1::Domain& d : *domains) *response.add_domains() = std::move(d);
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  options.add_whitespace = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(response, &json, options)
+           .ok()) {
+    std::cerr << "porthole-agent: cannot print the inventory as JSON\n";
+    return 1;
+  }
+  std::cout << json;
+  host.Stop();
+  return 0;
+}
+
+int Serve(const AgentConfig& config, SignalWaiter& signals) {
+  const SystemdNotifier notifier;
+  Inventory inventory;
+  LibvirtHost host(config.libvirt, &inventory);
+  if (absl::Status s = host.Start(); !s.ok()) {
+    // Keep running: libvirtd may come up later; the host keeps retrying.
+    LogError("agent", std::string(s.message()), "; retrying in the background");
+  }
+
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(config.tls);
+  if (!credentials.ok()) {
+    std::cerr << "porthole-agent: TLS: " << credentials.status().message()
+              << "\n";
+    return 1;
+  }
+  if (!config.tls.enabled() && config.listen.host != "127.0.0.1" &&
+      config.listen.host != "::1" && config.listen.host != "localhost") {
+    LogWarning("agent", "gRPC on ", config.listen.ToString(),
+               " is plaintext; set [tls] cert_file, key_file and ca_file for mTLS");
+  }
+
+  ConsoleAgentService service(&inventory, &host);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, which would let a second agent share
+  // the port silently; we want "port in use" to be an error.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Controllers keep their watch streams alive with pings.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  int bound_port = 0;
+  builder.AddListeningPort(config.listen.ToString(), *credentials, &bound_port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || bound_port == 0) {
+    std::cerr << "porthole-agent: cannot listen on " << config.listen.ToString()
+              << " (address in use or not local)\n";
+    return 1;
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  LogInfo("agent", "listening ",
+          LogField("address", config.listen.host + ":" + std::to_string(bound_port)),
+          " ", LogField("libvirt_uri", config.libvirt.uri), " ",
+          LogField("tls", config.tls.enabled() ? "on" : "off"));
+  notifier.Ready("serving");
+
+  const absl::Duration tick =
+      notifier.WatchdogInterval().value_or(absl::Seconds(1));
+  for (;;) {
+    const bool connected = host.connected();
+    health->SetServingStatus(kServiceName, connected);
+    health->SetServingStatus("", connected);
+    notifier.Watchdog();
+    std::optional<int> sig = signals.Wait(tick);
+    if (!sig) continue;
+    if (*sig == SIGHUP) {
+      LogInfo("agent", "SIGHUP: nothing to reload; restart to apply config changes");
+      continue;
+    }
+    break;
+  }
+
+  LogInfo("agent", "stopping");
+  notifier.Stopping();
+  health->SetServingStatus(kServiceName, false);
+  server->Shutdown(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(
+                       static_cast<int>(config.shutdown_grace_seconds * 1000)));
+  host.Stop();
+  LogInfo("agent", "stopped");
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  SignalWaiter signals;  // first: every later thread inherits the mask
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (HasArg(args, "--help")) {
+    AgentConfig unused;
+    std::cout << AgentOptions(&unused).Usage("porthole-agent")
+              << "  --dump\n      print what the agent sees as JSON and exit\n"
+                 "  --version\n  --print-config-reference\n";
+    return 0;
+  }
+  if (HasArg(args, "--version")) {
+    std::cout << "porthole-agent " << PORTHOLE_VERSION << "\n";
+    return 0;
+  }
+  if (HasArg(args, "--print-config-reference")) {
+    AgentConfig unused;
+    std::cout << AgentOptions(&unused).ReferenceMarkdown();
+    return 0;
+  }
+  std::vector<std::string> rest;
+  absl::StatusOr<AgentConfig> config = LoadAgentConfig(args, &rest);
+  if (!config.ok()) {
+    std::cerr << "porthole-agent: " << config.status().message() << "\n";
+    return 2;
+  }
+  bool dump = false;
+  for (const std::string& a : rest) {
+    if (a == "--dump") {
+      dump = true;
+    } else {
+      std::cerr << "porthole-agent: unknown argument '" << a
+                << "' (see --help)\n";
+      return 2;
+    }
+  }
+  SetMinLogLevel(config->log_level);
+  if (dump) {
+    SetMinLogLevel(LogLevel::kError);
+    return Dump(*config);
+  }
+  return Serve(*config, signals);
+}
+
+}  // namespace
+}  // namespace porthole::agent
+
+int main(int argc, char** argv) { return porthole::agent::Main(argc, argv); }

@@ -1,0 +1,177 @@
+#include "agent/service/console_agent_service.h"
+
+#include <deque>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "common/logging.h"
+
+namespace porthole::agent {
+namespace {
+
+constexpr char kRequestIdKey[] = "x-openstack-request-id";
+
+std::string RequestId(const grpc::ServerContextBase& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(kRequestIdKey);
+  if (it == metadata.end()) return "-";
+  return std::string(it->second.data(), it->second.size());
+}
+
+grpc::Status ToGrpc(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+bool ServesConsoles(v1::DomainState state) {
+  return state == v1::DOMAIN_STATE_RUNNING ||
+         state == v1::DOMAIN_STATE_BLOCKED || state == v1::DOMAIN_STATE_PAUSED;
+}
+
+// One WatchDomains stream. Inventory listeners queue changes; one write is in
+// flight at a time. Deletes itself in OnDone.
+class WatchReactor : public grpc::ServerWriteReactor<v1::WatchDomainsResponse> {
+ public:
+  WatchReactor(Inventory* inventory, size_t max_queued)
+      : inventory_(inventory), max_queued_(max_queued) {
+    v1::WatchDomainsResponse snapshot;
+    listener_id_ = inventory_->Subscribe(
+        [this](const v1::WatchDomainsResponse& change) { Enqueue(change); },
+        &snapshot);
+    absl::MutexLock lock(&mu_);
+    // Changes that arrived since Subscribe are newer than the snapshot.
+    queue_.push_front(std::move(snapshot));
+    WriteNextLocked();
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (finished_) {
+      Finish(final_status_);  // deferred until the write was done
+      return;
+    }
+    if (!ok) {
+      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed"));
+      return;
+    }
+    queue_.pop_front();
+    WriteNextLocked();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    inventory_->Unsubscribe(listener_id_);
+    delete this;
+  }
+
+ private:
+  void Enqueue(const v1::WatchDomainsResponse& change) {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    if (queue_.size() >= max_queued_) {
+      LogWarning("service", "WatchDomains client too slow, ending its stream ",
+                 LogField("queued", std::to_string(queue_.size())));
+      FinishLocked(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                "watcher fell too far behind; watch again"));
+      return;
+    }
+    queue_.push_back(change);
+    WriteNextLocked();
+  }
+
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || finished_ || queue_.empty()) return;
+    writing_ = true;
+    StartWrite(&queue_.front());
+  }
+
+  void FinishLocked(const grpc::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    // One operation at a time: with a write in flight, OnWriteDone finishes.
+    if (writing_) {
+      final_status_ = status;
+      return;
+    }
+    Finish(status);
+  }
+
+  Inventory* const inventory_;
+  const size_t max_queued_;
+  uint64_t listener_id_ = 0;
+  absl::Mutex mu_;
+  std::deque<v1::WatchDomainsResponse> queue_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+ConsoleAgentService::ConsoleAgentService(Inventory* inventory,
+                                         LibvirtHost* host,
+                                         size_t max_queued_changes)
+    : inventory_(inventory),
+      host_(host),
+      max_queued_changes_(max_queued_changes) {}
+
+grpc::Status ConsoleAgentService::ListDomains(
+    grpc::ServerContext* /*context*/, const v1::ListDomainsRequest* /*request*/,
+    v1::ListDomainsResponse* response) {
+  *response = inventory_->List();
+  return grpc::Status::OK;
+}
+
+grpc::Status ConsoleAgentService::GetConsole(
+    grpc::ServerContext* context, const v1::GetConsoleRequest* request,
+    v1::GetConsoleResponse* response) {
+  const std::string request_id = RequestId(*context);
+  const std::string protocol = v1::Protocol_Name(request->protocol());
+  auto log = [&](std::string_view outcome) {
+    LogInfo("service", "GetConsole ", LogField("request_id", request_id), " ",
+            LogField("uuid", request->uuid()), " ",
+            LogField("protocol", protocol), " ", LogField("result", outcome));
+  };
+  if (request->protocol() == v1::PROTOCOL_UNSPECIFIED) {
+    log("invalid protocol");
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "protocol is required");
+  }
+  absl::StatusOr<v1::Domain> domain = host_->FetchDomain(request->uuid());
+  if (!domain.ok()) {
+    log(std::string(domain.status().message()));
+    return ToGrpc(domain.status());
+  }
+  if (!ServesConsoles(domain->state())) {
+    log("not running");
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "domain " + request->uuid() + " is not running (" +
+                            v1::DomainState_Name(domain->state()) + ")");
+  }
+  for (const v1::Console& console : domain->consoles()) {
+    if (console.protocol() == request->protocol()) {
+      *response->mutable_console() = console;
+      break;
+    }
+  }
+  log(response->has_console() ? "ok" : "no such console");
+  *response->mutable_domain() = std::move(*domain);
+  return grpc::Status::OK;
+}
+
+grpc::ServerWriteReactor<v1::WatchDomainsResponse>*
+ConsoleAgentService::WatchDomains(grpc::CallbackServerContext* context,
+                                  const v1::WatchDomainsRequest* /*request*/) {
+  LogInfo("service", "WatchDomains started ",
+          LogField("peer", context->peer()));
+  return new WatchReactor(inventory_, max_queued_changes_);
+}
+
+}  // namespace porthole::agent

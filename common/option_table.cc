@@ -1,0 +1,200 @@
+#include "common/option_table.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace porthole {
+namespace {
+
+std::string Where(const Option& o) {
+  return absl::StrCat("[", o.section, "] ", o.key);
+}
+
+absl::Status Annotate(const absl::Status& status, const std::string& where) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, ": ", std::string(status.message())));
+}
+
+}  // namespace
+
+void OptionTable::Add(Option option) { options_.push_back(std::move(option)); }
+
+const Option* OptionTable::FindIni(std::string_view section,
+                                   std::string_view key) const {
+  for (const Option& o : options_) {
+    if (o.section == section && o.key == key) return &o;
+  }
+  return nullptr;
+}
+
+const Option* OptionTable::FindFlag(std::string_view flag) const {
+  for (const Option& o : options_) {
+    if (!o.flag.empty() && o.flag == flag) return &o;
+  }
+  return nullptr;
+}
+
+absl::Status OptionTable::ApplyDefaults() const {
+  for (const Option& o : options_) {
+    absl::Status s = o.set(o.default_value);
+    if (!s.ok()) return Annotate(s, Where(o) + " (default)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status OptionTable::ApplyIni(const IniFile& ini) const {
+  for (const auto& [section, key] : ini.keys()) {
+    const Option* o = FindIni(section, key);
+    if (o == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option [", section, "] ", key));
+    }
+    absl::Status s = o->set(*ini.Get(section, key));
+    if (!s.ok()) return Annotate(s, Where(*o));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> OptionTable::ApplyFlags(
+    const std::vector<std::string>& args) const {
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (!arg.starts_with("--")) {
+      rest.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    bool has_value = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    const Option* o = FindFlag(name);
+    if (o == nullptr) {
+      rest.push_back(arg);
+      continue;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " needs a value"));
+      }
+      value = args[++i];
+    }
+    absl::Status s = o->set(value);
+    if (!s.ok()) return Annotate(s, "--" + name);
+  }
+  return rest;
+}
+
+absl::Status OptionTable::Load(const std::vector<std::string>& args,
+                               const std::string& default_path,
+                               std::vector<std::string>* rest) const {
+  if (absl::Status s = ApplyDefaults(); !s.ok()) return s;
+  std::string path = default_path;
+  bool named = false;
+  std::vector<std::string> flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      path = args[++i];
+      named = true;
+    } else if (args[i].starts_with("--config=")) {
+      path = args[i].substr(9);
+      named = true;
+    } else {
+      flags.push_back(args[i]);
+    }
+  }
+  if (named || std::filesystem::exists(path)) {
+    absl::StatusOr<IniFile> ini = IniFile::Load(path);
+    if (!ini.ok()) return ini.status();
+    if (absl::Status s = ApplyIni(*ini); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": ", std::string(s.message())));
+    }
+  }
+  absl::StatusOr<std::vector<std::string>> leftover = ApplyFlags(flags);
+  if (!leftover.ok()) return leftover.status();
+  *rest = std::move(*leftover);
+  return absl::OkStatus();
+}
+
+std::string OptionTable::Usage(std::string_view program) const {
+  std::string out = absl::StrCat("usage: ", std::string(program),
+                                 " [--config FILE] [options]\n\noptions:\n");
+  for (const Option& o : options_) {
+    if (o.flag.empty()) continue;
+    absl::StrAppend(&out, "  --", o.flag, " VALUE\n      ", o.help, " (",
+                    Where(o), ", default '", o.default_value, "')\n");
+  }
+  return out;
+}
+
+std::string OptionTable::ReferenceMarkdown() const {
+  std::map<std::string, std::vector<const Option*>> by_section;
+  std::vector<std::string> order;
+  for (const Option& o : options_) {
+    if (!by_section.contains(o.section)) order.push_back(o.section);
+    by_section[o.section].push_back(&o);
+  }
+  std::string out;
+  for (const std::string& section : order) {
+    absl::StrAppend(&out, "### [", section, "]\n\n",
+                    "| option | flag | default | meaning |\n|---|---|---|---|\n");
+    for (const Option* o : by_section[section]) {
+      absl::StrAppend(&out, "| `", o->key, "` | ",
+                      o->flag.empty() ? "" : absl::StrCat("`--", o->flag, "`"),
+                      " | `", o->default_value, "` | ", o->help, " |\n");
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+absl::StatusOr<bool> ParseBool(std::string_view text) {
+  std::string lower = absl::AsciiStrToLower(std::string(text));
+  if (lower == "true" || lower == "yes" || lower == "on" || lower == "1") {
+    return true;
+  }
+  if (lower == "false" || lower == "no" || lower == "off" || lower == "0") {
+    return false;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("expected true or false, got '", std::string(text), "'"));
+}
+
+absl::StatusOr<double> ParseSeconds(std::string_view text) {
+  std::string copy(text);
+  char* end = nullptr;
+  double value = std::strtod(copy.c_str(), &end);
+  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(value) ||
+      value < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected a number of seconds, got '", copy, "'"));
+  }
+  return value;
+}
+
+absl::StatusOr<long> ParseInteger(std::string_view text, long min, long max) {
+  long value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end || value < min ||
+      value > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected an integer in [", min, ", ", max, "], got '",
+                     std::string(text), "'"));
+  }
+  return value;
+}
+
+}  // namespace porthole

@@ -1,0 +1,69 @@
+#ifndef PORTHOLE_COMMON_OPTION_TABLE_H_
+#define PORTHOLE_COMMON_OPTION_TABLE_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/ini_file.h"
+
+namespace porthole {
+
+// One configuration option: where it lives in the INI file, its command-line
+// flag (if any), its default, a line of help, and how to store a value.
+struct Option {
+  std::string section;
+  std::string key;
+  std::string flag;  // e.g. "libvirt-uri" for --libvirt-uri; empty: none
+  std::string default_value;
+  std::string help;
+  std::function<absl::Status(const std::string& value)> set;
+};
+
+// The one way a daemon reads its configuration: defaults, then the INI file,
+// then command-line flags, each later source overriding the earlier. The same
+// table prints --help and the configuration reference in docs/, so neither
+// can drift from the code. Not thread-safe; used once at startup (and on
+// SIGHUP, from the main thread).
+class OptionTable {
+ public:
+  void Add(Option option);
+
+  absl::Status ApplyDefaults() const;
+  // Unknown sections/keys are errors, so a typo never goes unnoticed.
+  absl::Status ApplyIni(const IniFile& ini) const;
+  // Applies `--flag=value` / `--flag value` for table options. Other
+  // arguments are returned in order, for the daemon's own flags.
+  absl::StatusOr<std::vector<std::string>> ApplyFlags(
+      const std::vector<std::string>& args) const;
+
+  // The whole sequence a daemon runs at startup: defaults, then the INI file
+  // named by --config (or `default_path`; a missing default file is fine, a
+  // missing named one is an error), then flags. Arguments that are not table
+  // options go to `rest`.
+  absl::Status Load(const std::vector<std::string>& args,
+                    const std::string& default_path,
+                    std::vector<std::string>* rest) const;
+
+  std::string Usage(std::string_view program) const;
+  // A Markdown table per section: option, flag, default, meaning.
+  std::string ReferenceMarkdown() const;
+
+ private:
+  const Option* FindIni(std::string_view section, std::string_view key) const;
+  const Option* FindFlag(std::string_view flag) const;
+
+  std::vector<Option> options_;
+};
+
+// Value parsers for Option::set. Errors say what was expected.
+absl::StatusOr<bool> ParseBool(std::string_view text);
+absl::StatusOr<double> ParseSeconds(std::string_view text);
+absl::StatusOr<long> ParseInteger(std::string_view text, long min, long max);
+
+}  // namespace porthole
+
+#endif  // PORTHOLE_COMMON_OPTION_TABLE_H_

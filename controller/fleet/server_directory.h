@@ -1,0 +1,44 @@
+#ifndef PORTHOLE_CONTROLLER_FLEET_SERVER_DIRECTORY_H_
+#define PORTHOLE_CONTROLLER_FLEET_SERVER_DIRECTORY_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "porthole/agent/v1/agent.pb.h"
+
+namespace porthole::controller {
+
+// A server (Nova's word) is a libvirt domain on one agent's host.
+struct Server {
+  agent::v1::Domain domain;
+  std::string host;  // the agent's name from [agents] hosts
+  bool host_connected = true;  // false: the agent or its libvirt is down now
+};
+
+// Where every server lives, and the live console of one. The Fleet is the
+// real implementation (agents over gRPC); tests and fuzzers use an in-memory
+// one. Thread-safe.
+class ServerDirectory {
+ public:
+  virtual ~ServerDirectory() = default;
+
+  // Every known server (from the agents' WatchDomains streams).
+  virtual std::vector<Server> List() const = 0;
+  // One server by UUID. On a miss, may ask every agent in parallel, bounded
+  // by the configured timeout. nullopt: no agent knows it.
+  virtual std::optional<Server> Find(std::string_view uuid) = 0;
+  // Asks the server's agent for the live console (GetConsole), bounded by the
+  // configured timeout. Errors: NOT_FOUND (the domain is gone),
+  // FAILED_PRECONDITION (not running), UNAVAILABLE / DEADLINE_EXCEEDED (agent
+  // down or too slow). OK with no console: the domain has none of that kind.
+  virtual absl::StatusOr<agent::v1::GetConsoleResponse> GetConsole(
+      const Server& server, agent::v1::Protocol protocol,
+      const std::string& request_id) = 0;
+};
+
+}  // namespace porthole::controller
+
+#endif  // PORTHOLE_CONTROLLER_FLEET_SERVER_DIRECTORY_H_

@@ -1,0 +1,171 @@
+// porthole-agent as an operator runs it: the real binary, real libvirt test
+// driver, real gRPC, a NOTIFY_SOCKET standing in for systemd.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "porthole/agent/v1/agent.grpc.pb.h"
+#include "tests/support/child_process.h"
+
+namespace porthole::agent {
+namespace {
+
+using testing::ChildProcess;
+
+std::string AgentBinary() { return testing::BinaryDir() + "/agent/porthole-agent"; }
+std::string NodeUri() {
+  return "test://" + testing::SourceDir() + "/tests/data/three_domains_node.xml";
+}
+
+struct Run {
+  int exit_code;
+  std::string output;
+};
+
+Run RunAgent(const std::vector<std::string>& args, const testing::TempDir& dir) {
+  std::vector<std::string> argv = {AgentBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::string log = dir.path() + "/run.log";
+  unlink(log.c_str());
+  ChildProcess agent(argv, {}, log);
+  std::optional<int> status = agent.Wait(std::chrono::seconds(20));
+  EXPECT_TRUE(status.has_value());
+  return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1,
+          agent.ReadLog()};
+}
+
+TEST(AgentProcess, Dump_PrintsInventoryAsProtoJsonWithFieldNames) {
+  testing::TempDir dir;
+  Run run = RunAgent({"--config", "/dev/null", "--libvirt-uri", NodeUri(),
+                      "--proxyclient-address", "192.0.2.10", "--dump"},
+                     dir);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  nlohmann::json json = nlohmann::json::parse(run.output);
+  ASSERT_EQ(json["domains"].size(), 3u);
+  const auto& spice = json["domains"][1];
+  EXPECT_EQ(spice["uuid"], "22222222-2222-4222-8222-222222222222");
+  EXPECT_EQ(spice["state"], "DOMAIN_STATE_RUNNING");
+  EXPECT_EQ(spice["display_name"], "vm-spice");
+  EXPECT_EQ(spice["consoles"][0]["protocol"], "PROTOCOL_SPICE");
+  EXPECT_EQ(spice["consoles"][0]["host"], "192.0.2.10");
+  EXPECT_EQ(spice["consoles"][0]["tls_port"], 5903);
+  EXPECT_EQ(json["domains"][2]["state"], "DOMAIN_STATE_SHUTOFF");
+  EXPECT_TRUE(json["libvirt_connected"].get<bool>());
+}
+
+TEST(AgentProcess, Dump_UnopenableUri_FailsWithLibvirtError) {
+  testing::TempDir dir;
+  Run run = RunAgent({"--config", "/dev/null", "--libvirt-uri",
+                      "test:///nonexistent/node.xml", "--dump"},
+                     dir);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.output.find("cannot connect to libvirt"), std::string::npos)
+      << run.output;
+}
+
+TEST(AgentProcess, BadConfig_OneLineErrorAndExit2) {
+  testing::TempDir dir;
+  testing::WriteFile(dir.path() + "/agent.conf", "[agent]\nlisten = nowhere:x\n");
+  Run run = RunAgent({"--config", dir.path() + "/agent.conf"}, dir);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.output, "porthole-agent: " + dir.path() +
+                            "/agent.conf: [agent] listen: invalid address "
+                            "'nowhere:x', expected host:port\n");
+  run = RunAgent({"--config", dir.path() + "/missing.conf"}, dir);
+  EXPECT_EQ(run.exit_code, 2);
+  run = RunAgent({"--config", "/dev/null", "--bogus"}, dir);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.output.find("unknown argument '--bogus'"), std::string::npos);
+}
+
+TEST(AgentProcess, PortInUse_ExitsWithClearError) {
+  testing::TempDir dir;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string listen_at = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  Run run = RunAgent({"--config", "/dev/null", "--libvirt-uri", NodeUri(),
+                      "--listen", listen_at},
+                     dir);
+  close(fd);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.output.find("cannot listen on " + listen_at), std::string::npos)
+      << run.output;
+}
+
+// Stands in for systemd's notify socket.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    path.copy(addr.sun_path, sizeof addr.sun_path - 1);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    timeval tv{10, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~NotifySocket() { close(fd_); }
+  // The next datagram that is not a watchdog ping.
+  std::string NextState() {
+    for (;;) {
+      char buf[512];
+      ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return "";
+      std::string s(buf, static_cast<size_t>(n));
+      if (s != "WATCHDOG=1") return s;
+    }
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+TEST(AgentProcess, Serves_NotifiesSystemd_LogsRequestId_StopsOnSigterm) {
+  testing::TempDir dir;
+  NotifySocket notify(dir.path() + "/notify");
+  const int port = testing::PickFreePort();
+  ChildProcess agent({AgentBinary(), "--config", "/dev/null", "--libvirt-uri",
+                      NodeUri(), "--listen", "127.0.0.1:" + std::to_string(port)},
+                     {"NOTIFY_SOCKET=" + dir.path() + "/notify",
+                      "WATCHDOG_USEC=1000000"},
+                     dir.path() + "/agent.log");
+  EXPECT_EQ(notify.NextState(), "READY=1\nSTATUS=serving");
+
+  auto stub = v1::ConsoleAgent::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata("x-openstack-request-id",
+                      "req-0d6e0a4c-4b1e-4c8e-9a55-1f0e6e0c9b11");
+  v1::GetConsoleRequest request;
+  request.set_uuid("11111111-1111-4111-8111-111111111111");
+  request.set_protocol(v1::PROTOCOL_VNC);
+  v1::GetConsoleResponse response;
+  ASSERT_TRUE(stub->GetConsole(&context, request, &response).ok());
+  EXPECT_EQ(response.console().port(), 5901u);
+
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(notify.NextState(), "STOPPING=1");
+  std::optional<int> status = agent.Wait(std::chrono::seconds(10));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+  EXPECT_NE(agent.ReadLog().find(
+                "request_id=req-0d6e0a4c-4b1e-4c8e-9a55-1f0e6e0c9b11"),
+            std::string::npos)
+      << agent.ReadLog();
+}
+
+}  // namespace
+}  // namespace porthole::agent

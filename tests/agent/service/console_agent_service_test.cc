@@ -1,0 +1,188 @@
+#include "agent/service/console_agent_service.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "agent/domain/inventory.h"
+#include "agent/libvirt/libvirt_host.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/support/child_process.h"
+
+namespace porthole::agent {
+namespace {
+
+constexpr char kVncUuid[] = "11111111-1111-4111-8111-111111111111";
+constexpr char kSpiceUuid[] = "22222222-2222-4222-8222-222222222222";
+constexpr char kOffUuid[] = "33333333-3333-4333-8333-333333333333";
+
+// The real service on a real gRPC server (127.0.0.1, ephemeral port), backed
+// by libvirt's in-process test driver reading tests/data/three_domains_node.xml.
+class ConsoleAgentServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    LibvirtHostOptions options;
+    options.uri = "test://" + testing::SourceDir() +
+                  "/tests/data/three_domains_node.xml";
+    options.xml.proxyclient_address = "192.0.2.10";
+    host_ = std::make_unique<LibvirtHost>(options, &inventory_);
+    ASSERT_TRUE(host_->Start().ok());
+    service_ = std::make_unique<ConsoleAgentService>(&inventory_, host_.get(),
+                                                     /*max_queued_changes=*/8);
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::ConsoleAgent::NewStub(channel_);
+  }
+
+  void TearDown() override {
+    server_->Shutdown(std::chrono::system_clock::now());
+    host_->Stop();
+  }
+
+  grpc::Status GetConsole(const std::string& uuid, v1::Protocol protocol,
+                          v1::GetConsoleResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
+    v1::GetConsoleRequest request;
+    request.set_uuid(uuid);
+    request.set_protocol(protocol);
+    return stub_->GetConsole(&context, request, response);
+  }
+
+  Inventory inventory_;
+  std::unique_ptr<LibvirtHost> host_;
+  std::unique_ptr<ConsoleAgentService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ConsoleAgent::Stub> stub_;
+};
+
+TEST_F(ConsoleAgentServiceTest, ListDomains_ReturnsEveryDomainWithOwners) {
+  grpc::ClientContext context;
+  v1::ListDomainsResponse response;
+  ASSERT_TRUE(stub_->ListDomains(&context, {}, &response).ok());
+  EXPECT_TRUE(response.libvirt_connected());
+  ASSERT_EQ(response.domains_size(), 3);
+  const v1::Domain& vnc = response.domains(0);
+  EXPECT_EQ(vnc.uuid(), kVncUuid);
+  EXPECT_EQ(vnc.name(), "instance-00000001");
+  EXPECT_EQ(vnc.display_name(), "vm-vnc");
+  EXPECT_EQ(vnc.project_id(), "bbbbbbbb-0000-4000-8000-000000000001");
+  EXPECT_EQ(vnc.user_id(), "aaaaaaaa-0000-4000-8000-000000000001");
+  EXPECT_EQ(vnc.state(), v1::DOMAIN_STATE_RUNNING);
+  EXPECT_EQ(response.domains(2).state(), v1::DOMAIN_STATE_SHUTOFF);
+}
+
+TEST_F(ConsoleAgentServiceTest, GetConsole_Vnc_ReturnsLiveEndpoint) {
+  v1::GetConsoleResponse response;
+  ASSERT_TRUE(GetConsole(kVncUuid, v1::PROTOCOL_VNC, &response).ok());
+  ASSERT_TRUE(response.has_console());
+  EXPECT_EQ(response.console().protocol(), v1::PROTOCOL_VNC);
+  EXPECT_EQ(response.console().host(), "127.0.0.1");
+  EXPECT_EQ(response.console().port(), 5901u);
+  EXPECT_EQ(response.domain().uuid(), kVncUuid);
+}
+
+TEST_F(ConsoleAgentServiceTest, GetConsole_SpiceOnWildcard_UsesProxyclientAddress) {
+  v1::GetConsoleResponse response;
+  ASSERT_TRUE(GetConsole(kSpiceUuid, v1::PROTOCOL_SPICE, &response).ok());
+  ASSERT_TRUE(response.has_console());
+  EXPECT_EQ(response.console().host(), "192.0.2.10");
+  EXPECT_EQ(response.console().port(), 5902u);
+  EXPECT_EQ(response.console().tls_port(), 5903u);
+}
+
+TEST_F(ConsoleAgentServiceTest, GetConsole_Serial_ReturnsBindPort) {
+  v1::GetConsoleResponse response;
+  ASSERT_TRUE(GetConsole(kVncUuid, v1::PROTOCOL_SERIAL, &response).ok());
+  EXPECT_EQ(response.console().port(), 10000u);
+}
+
+TEST_F(ConsoleAgentServiceTest, GetConsole_MissingProtocol_IsOkWithoutConsole) {
+  v1::GetConsoleResponse response;
+  ASSERT_TRUE(GetConsole(kVncUuid, v1::PROTOCOL_SPICE, &response).ok());
+  EXPECT_FALSE(response.has_console());
+  EXPECT_EQ(response.domain().uuid(), kVncUuid);
+}
+
+TEST_F(ConsoleAgentServiceTest, GetConsole_ShutOff_IsFailedPrecondition) {
+  v1::GetConsoleResponse response;
+  grpc::Status s = GetConsole(kOffUuid, v1::PROTOCOL_VNC, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(s.error_message().find("not running"), std::string::npos);
+}
+
+TEST_F(ConsoleAgentServiceTest, GetConsole_UnknownOrMalformedUuid_IsNotFound) {
+  v1::GetConsoleResponse response;
+  EXPECT_EQ(GetConsole("44444444-4444-4444-8444-444444444444", v1::PROTOCOL_VNC,
+                       &response)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetConsole("not-a-uuid", v1::PROTOCOL_VNC, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(GetConsole(kVncUuid, v1::PROTOCOL_UNSPECIFIED, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ConsoleAgentServiceTest, WatchDomains_SnapshotThenChanges) {
+  grpc::ClientContext context;
+  auto reader = stub_->WatchDomains(&context, {});
+  v1::WatchDomainsResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_EQ(message.change(), v1::CHANGE_TYPE_SNAPSHOT);
+  EXPECT_EQ(message.domains_size(), 3);
+
+  v1::Domain stopped = *inventory_.Find(kVncUuid);
+  stopped.set_state(v1::DOMAIN_STATE_SHUTOFF);
+  inventory_.Upsert(stopped);
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_EQ(message.change(), v1::CHANGE_TYPE_STOPPED);
+  ASSERT_EQ(message.domains_size(), 1);
+  EXPECT_EQ(message.domains(0).uuid(), kVncUuid);
+
+  inventory_.Remove(kOffUuid);
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_EQ(message.change(), v1::CHANGE_TYPE_UNDEFINED);
+  context.TryCancel();
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(ConsoleAgentServiceTest, WatchDomains_SlowWatcher_IsEndedNotBuffered) {
+  grpc::ClientContext context;
+  auto reader = stub_->WatchDomains(&context, {});
+  v1::WatchDomainsResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  // Far more changes than the queue bound (8) while the client reads none.
+  // Big messages fill the HTTP/2 window, so the server's queue must grow.
+  v1::Domain d = *inventory_.Find(kVncUuid);
+  d.set_display_name(std::string(200000, 'x'));
+  for (int i = 0; i < 200; ++i) {
+    d.mutable_consoles(0)->set_port(6000 + static_cast<uint32_t>(i));
+    inventory_.Upsert(d);
+  }
+  while (reader->Read(&message)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(ConsoleAgentServiceTest, Health_ServingForTheService) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(health->Check(&context, request, &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+}  // namespace
+}  // namespace porthole::agent
