@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -45,6 +46,9 @@ int Dump(const AgentConfig& config) {
     std::cerr << "porthole-agent: " << domains.status().message() << "\n";
     return 1;
   }
+  // Sorted by UUID, like ListDomains, so two dumps compare with diff.
+  std::sort(domains->begin(), domains->end(),
+            [](const v1::Domain& a, const v1::Domain& b) { return a.uuid() < b.uuid(); });
   v1::ListDomainsResponse response;
   response.set_hostname(host.hostname());
   response.set_libvirt_connected(true);

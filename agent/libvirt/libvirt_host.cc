@@ -31,7 +31,7 @@ constexpr char kLog[] = "libvirt";
 // How long Stop() waits for the worker to deregister and close. A healthy
 // daemon answers in milliseconds; a hung one only lets go when keepalive
 // gives up, so past this the worker is left to finish on its own.
-constexpr absl::Duration kStopGrace = absl::Seconds(2);
+constexpr absl::Duration kStopGrace = absl::Seconds(1);
 
 // libvirt prints every error to stderr unless told otherwise; we report the
 // ones that matter through our own logger.

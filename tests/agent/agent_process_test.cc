@@ -23,12 +23,12 @@ std::string NodeUri() {
   return "test://" + testing::SourceDir() + "/tests/data/three_domains_node.xml";
 }
 
-struct Run {
+struct RunResult {
   int exit_code;
   std::string output;
 };
 
-Run RunAgent(const std::vector<std::string>& args, const testing::TempDir& dir) {
+RunResult RunAgent(const std::vector<std::string>& args, const testing::TempDir& dir) {
   std::vector<std::string> argv = {AgentBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
   const std::string log = dir.path() + "/run.log";
@@ -42,7 +42,7 @@ Run RunAgent(const std::vector<std::string>& args, const testing::TempDir& dir) 
 
 TEST(AgentProcess, Dump_PrintsInventoryAsProtoJsonWithFieldNames) {
   testing::TempDir dir;
-  Run run = RunAgent({"--config", "/dev/null", "--libvirt-uri", NodeUri(),
+  RunResult run = RunAgent({"--config", "/dev/null", "--libvirt-uri", NodeUri(),
                       "--proxyclient-address", "192.0.2.10", "--dump"},
                      dir);
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -61,7 +61,7 @@ TEST(AgentProcess, Dump_PrintsInventoryAsProtoJsonWithFieldNames) {
 
 TEST(AgentProcess, Dump_UnopenableUri_FailsWithLibvirtError) {
   testing::TempDir dir;
-  Run run = RunAgent({"--config", "/dev/null", "--libvirt-uri",
+  RunResult run = RunAgent({"--config", "/dev/null", "--libvirt-uri",
                       "test:///nonexistent/node.xml", "--dump"},
                      dir);
   EXPECT_EQ(run.exit_code, 1);
@@ -72,7 +72,7 @@ TEST(AgentProcess, Dump_UnopenableUri_FailsWithLibvirtError) {
 TEST(AgentProcess, BadConfig_OneLineErrorAndExit2) {
   testing::TempDir dir;
   testing::WriteFile(dir.path() + "/agent.conf", "[agent]\nlisten = nowhere:x\n");
-  Run run = RunAgent({"--config", dir.path() + "/agent.conf"}, dir);
+  RunResult run = RunAgent({"--config", dir.path() + "/agent.conf"}, dir);
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.output, "porthole-agent: " + dir.path() +
                             "/agent.conf: [agent] listen: invalid address "
@@ -95,7 +95,7 @@ TEST(AgentProcess, PortInUse_ExitsWithClearError) {
   socklen_t len = sizeof addr;
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   const std::string listen_at = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
-  Run run = RunAgent({"--config", "/dev/null", "--libvirt-uri", NodeUri(),
+  RunResult run = RunAgent({"--config", "/dev/null", "--libvirt-uri", NodeUri(),
                       "--listen", listen_at},
                      dir);
   close(fd);

@@ -169,14 +169,8 @@ int CountOpenFds() {
   return count - 3;  // ".", ".." and the directory's own fd
 }
 
-std::string BinaryDir() {
-  const char* dir = std::getenv("PORTHOLE_BINARY_DIR");
-  return dir ? dir : ".";
-}
+std::string BinaryDir() { return PORTHOLE_BINARY_DIR; }
 
-std::string SourceDir() {
-  const char* dir = std::getenv("PORTHOLE_SOURCE_DIR");
-  return dir ? dir : ".";
-}
+std::string SourceDir() { return PORTHOLE_SOURCE_DIR; }
 
 }  // namespace porthole::testing

@@ -71,7 +71,7 @@ void WriteFile(const std::string& path, const std::string& contents);
 std::string ReadFile(const std::string& path);
 // Number of open file descriptors of this process.
 int CountOpenFds();
-// Where the build put our binaries ($PORTHOLE_BINARY_DIR) and the sources.
+// Where the build put our binaries, and the source tree (set at build time).
 std::string BinaryDir();
 std::string SourceDir();
 

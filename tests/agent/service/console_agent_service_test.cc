@@ -122,14 +122,14 @@ TEST_F(ConsoleAgentServiceTest, GetConsole_ShutOff_IsFailedPrecondition) {
   EXPECT_NE(s.error_message().find("not running"), std::string::npos);
 }
 
-TEST_F(ConsoleAgentServiceTest, GetConsole_UnknownOrMalformedUuid_IsNotFound) {
+TEST_F(ConsoleAgentServiceTest, GetConsole_UnknownUuid_IsNotFound_BadInputIsInvalid) {
   v1::GetConsoleResponse response;
   EXPECT_EQ(GetConsole("44444444-4444-4444-8444-444444444444", v1::PROTOCOL_VNC,
                        &response)
                 .error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(GetConsole("not-a-uuid", v1::PROTOCOL_VNC, &response).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+            grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(GetConsole(kVncUuid, v1::PROTOCOL_UNSPECIFIED, &response).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 }
