@@ -28,7 +28,8 @@ bool KeepsConsoleContract(const Console& console) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const porthole::agent::DomainXmlOptions kOptions;
   const std::string_view xml(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<Domain> domain = porthole::agent::ParseDomainXml(xml, kOptions);
+  absl::StatusOr<Domain> domain =
+      porthole::agent::ParseDomainXml(xml, kOptions);
   if (!domain.ok()) {
     if (domain.status().code() != absl::StatusCode::kInvalidArgument) abort();
     return 0;

@@ -948,7 +948,11 @@ TEST(DomainXml, TruncatedUtf8AtEndOfInput_IsRejected) {
 }
 
 TEST(DomainXml, CharacterReferenceToSurrogate_IsRejected) {
-  for (const std::string& reference : {"&#xD800;", "&#55296;", "&#x110000;"}) {
+  // The last one overflows pugixml's 32-bit accumulator (a fuzzer find, with
+  // this check disabled).
+  for (const std::string& reference :
+       {"&#xD800;", "&#55296;", "&#x110000;",
+        "&#x2bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb63A;"}) {
     SCOPED_TRACE(reference);
     EXPECT_EQ(Parse("<domain><name>vm" + reference + "</name><uuid>" +
                     std::string(kUuid) + "</uuid></domain>")
