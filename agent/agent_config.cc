@@ -12,7 +12,8 @@ std::function<absl::Status(const std::string&)> SetString(std::string* out) {
   };
 }
 
-std::function<absl::Status(const std::string&)> SetDuration(absl::Duration* out) {
+std::function<absl::Status(const std::string&)> SetDuration(
+    absl::Duration* out) {
   return [out](const std::string& v) -> absl::Status {
     absl::StatusOr<double> s = ParseSeconds(v);
     if (!s.ok()) return s.status();
@@ -25,7 +26,8 @@ std::function<absl::Status(const std::string&)> SetDuration(absl::Duration* out)
 
 OptionTable AgentOptions(AgentConfig* c) {
   OptionTable t;
-  t.Add({"agent", "listen", "listen", absl::StrCat("0.0.0.0:", kDefaultAgentPort),
+  t.Add({"agent", "listen", "listen",
+         absl::StrCat("0.0.0.0:", kDefaultAgentPort),
          "host:port of the gRPC service the controller calls",
          [c](const std::string& v) -> absl::Status {
            absl::StatusOr<HostPort> hp = ParseHostPort(v, kDefaultAgentPort);
@@ -51,7 +53,8 @@ OptionTable AgentOptions(AgentConfig* c) {
                return absl::OkStatus();
              }
            }
-           return absl::InvalidArgumentError("expected debug, info, warning or error");
+           return absl::InvalidArgumentError(
+               "expected debug, info, warning or error");
          }});
   t.Add({"agent", "shutdown_grace", "", "2",
          "seconds in-flight calls get to finish after SIGTERM",
@@ -97,8 +100,8 @@ OptionTable AgentOptions(AgentConfig* c) {
   t.Add({"tls", "cert_file", "tls-cert", "",
          "PEM certificate of the gRPC server; empty: plaintext",
          SetString(&c->tls.cert_file)});
-  t.Add({"tls", "key_file", "tls-key", "", "PEM private key of that certificate",
-         SetString(&c->tls.key_file)});
+  t.Add({"tls", "key_file", "tls-key", "",
+         "PEM private key of that certificate", SetString(&c->tls.key_file)});
   t.Add({"tls", "ca_file", "tls-ca", "",
          "PEM CA bundle; when set, clients must present a certificate it "
          "signed (mTLS)",
@@ -106,8 +109,8 @@ OptionTable AgentOptions(AgentConfig* c) {
   return t;
 }
 
-absl::StatusOr<AgentConfig> LoadAgentConfig(const std::vector<std::string>& args,
-                                            std::vector<std::string>* rest) {
+absl::StatusOr<AgentConfig> LoadAgentConfig(
+    const std::vector<std::string>& args, std::vector<std::string>* rest) {
   AgentConfig config;
   absl::Status s =
       AgentOptions(&config).Load(args, kDefaultAgentConfigPath, rest);

@@ -32,8 +32,8 @@ OptionTable AgentOptions(AgentConfig* config);
 // Defaults, then the config file, then flags. A missing file is an error only
 // when it was named with --config. `rest` receives the arguments that are not
 // options (--dump, --help, ...).
-absl::StatusOr<AgentConfig> LoadAgentConfig(const std::vector<std::string>& args,
-                                            std::vector<std::string>* rest);
+absl::StatusOr<AgentConfig> LoadAgentConfig(
+    const std::vector<std::string>& args, std::vector<std::string>* rest);
 
 }  // namespace porthole::agent
 

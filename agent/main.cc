@@ -48,7 +48,9 @@ int Dump(const AgentConfig& config) {
   }
   // Sorted by UUID, like ListDomains, so two dumps compare with diff.
   std::sort(domains->begin(), domains->end(),
-            [](const v1::Domain& a, const v1::Domain& b) { return a.uuid() < b.uuid(); });
+            [](const v1::Domain& a, const v1::Domain& b) {
+              return a.uuid() < b.uuid();
+            });
   v1::ListDomainsResponse response;
   response.set_hostname(host.hostname());
   response.set_libvirt_connected(true);
@@ -86,8 +88,9 @@ int Serve(const AgentConfig& config, SignalWaiter& signals) {
   }
   if (!config.tls.enabled() && config.listen.host != "127.0.0.1" &&
       config.listen.host != "::1" && config.listen.host != "localhost") {
-    LogWarning("agent", "gRPC on ", config.listen.ToString(),
-               " is plaintext; set [tls] cert_file, key_file and ca_file for mTLS");
+    LogWarning(
+        "agent", "gRPC on ", config.listen.ToString(),
+        " is plaintext; set [tls] cert_file, key_file and ca_file for mTLS");
   }
 
   ConsoleAgentService service(&inventory, &host);
@@ -111,7 +114,8 @@ int Serve(const AgentConfig& config, SignalWaiter& signals) {
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   LogInfo("agent", "listening ",
-          LogField("address", config.listen.host + ":" + std::to_string(bound_port)),
+          LogField("address",
+                   config.listen.host + ":" + std::to_string(bound_port)),
           " ", LogField("libvirt_uri", config.libvirt.uri), " ",
           LogField("tls", config.tls.enabled() ? "on" : "off"));
   notifier.Ready("serving");
@@ -126,7 +130,8 @@ int Serve(const AgentConfig& config, SignalWaiter& signals) {
     std::optional<int> sig = signals.Wait(tick);
     if (!sig) continue;
     if (*sig == SIGHUP) {
-      LogInfo("agent", "SIGHUP: nothing to reload; restart to apply config changes");
+      LogInfo("agent",
+              "SIGHUP: nothing to reload; restart to apply config changes");
       continue;
     }
     break;

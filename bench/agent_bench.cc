@@ -37,19 +37,27 @@ std::string Arg(int argc, char** argv, const std::string& name,
   return fallback;
 }
 
-std::string Uuid(int i) { return absl::StrFormat("00000000-0000-4000-8000-%012d", i); }
+std::string Uuid(int i) {
+  return absl::StrFormat("00000000-0000-4000-8000-%012d", i);
+}
 
 std::string NodeXml(int domains) {
   std::string xml = "<node>\n";
   for (int i = 0; i < domains; ++i) {
     xml += absl::StrFormat(
         "<domain type='test'><name>instance-%08x</name><uuid>%s</uuid>"
-        "<metadata><nova:instance xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.1'>"
-        "<nova:name>vm-%d</nova:name><nova:owner><nova:user uuid='u'>u</nova:user>"
-        "<nova:project uuid='p'>p</nova:project></nova:owner></nova:instance></metadata>"
-        "<memory unit='KiB'>65536</memory><vcpu>1</vcpu><os><type arch='i686'>hvm</type></os>"
-        "<devices><graphics type='vnc' port='%d' autoport='no' listen='0.0.0.0'/>"
-        "<serial type='tcp'><source mode='bind' host='127.0.0.1' service='%d'/></serial>"
+        "<metadata><nova:instance "
+        "xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.1'>"
+        "<nova:name>vm-%d</nova:name><nova:owner><nova:user "
+        "uuid='u'>u</nova:user>"
+        "<nova:project "
+        "uuid='p'>p</nova:project></nova:owner></nova:instance></metadata>"
+        "<memory unit='KiB'>65536</memory><vcpu>1</vcpu><os><type "
+        "arch='i686'>hvm</type></os>"
+        "<devices><graphics type='vnc' port='%d' autoport='no' "
+        "listen='0.0.0.0'/>"
+        "<serial type='tcp'><source mode='bind' host='127.0.0.1' "
+        "service='%d'/></serial>"
         "</devices></domain>\n",
         i + 1, Uuid(i), i, 5900 + i % 5000, 10000 + i);
   }
@@ -90,10 +98,12 @@ double CpuSeconds(pid_t pid) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string agent = Arg(argc, argv, "agent", "build/agent/porthole-agent");
+  const std::string agent =
+      Arg(argc, argv, "agent", "build/agent/porthole-agent");
   const int domains = std::atoi(Arg(argc, argv, "domains", "500").c_str());
   const int calls = std::atoi(Arg(argc, argv, "calls", "5000").c_str());
-  const int idle_seconds = std::atoi(Arg(argc, argv, "idle-seconds", "30").c_str());
+  const int idle_seconds =
+      std::atoi(Arg(argc, argv, "idle-seconds", "30").c_str());
   const std::string port = Arg(argc, argv, "port", "16599");
 
   char dir_template[] = "/tmp/porthole-bench-XXXXXX";
@@ -101,14 +111,21 @@ int main(int argc, char** argv) {
   const std::string node = dir + "/node.xml";
   std::ofstream(node) << NodeXml(domains);
 
-  std::vector<std::string> args = {agent,          "--config",        "/dev/null",
-                                   "--libvirt-uri", "test://" + node, "--listen",
-                                   "127.0.0.1:" + port, "--log-level", "warning"};
+  std::vector<std::string> args = {agent,
+                                   "--config",
+                                   "/dev/null",
+                                   "--libvirt-uri",
+                                   "test://" + node,
+                                   "--listen",
+                                   "127.0.0.1:" + port,
+                                   "--log-level",
+                                   "warning"};
   std::vector<char*> argvp;
   for (auto& a : args) argvp.push_back(a.data());
   argvp.push_back(nullptr);
   pid_t pid = 0;
-  if (posix_spawn(&pid, agent.c_str(), nullptr, nullptr, argvp.data(), environ) != 0) {
+  if (posix_spawn(&pid, agent.c_str(), nullptr, nullptr, argvp.data(),
+                  environ) != 0) {
     std::fprintf(stderr, "cannot start %s\n", agent.c_str());
     return 1;
   }
@@ -125,7 +142,8 @@ int main(int argc, char** argv) {
   for (;;) {
     grpc::ClientContext ctx;
     v1::ListDomainsResponse r;
-    if (stub->ListDomains(&ctx, {}, &r).ok() && r.domains_size() == domains) break;
+    if (stub->ListDomains(&ctx, {}, &r).ok() && r.domains_size() == domains)
+      break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 
@@ -138,9 +156,12 @@ int main(int argc, char** argv) {
     grpc::ClientContext ctx;
     auto start = Clock::now();
     grpc::Status s = stub->GetConsole(&ctx, request, &response);
-    get_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+    get_us.push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - start)
+            .count());
     if (!s.ok() || !response.has_console()) {
-      std::fprintf(stderr, "GetConsole failed: %s\n", s.error_message().c_str());
+      std::fprintf(stderr, "GetConsole failed: %s\n",
+                   s.error_message().c_str());
       kill(pid, SIGKILL);
       return 1;
     }
@@ -151,15 +172,18 @@ int main(int argc, char** argv) {
     v1::ListDomainsResponse r;
     auto start = Clock::now();
     stub->ListDomains(&ctx, {}, &r);
-    list_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+    list_us.push_back(
+        std::chrono::duration<double, std::micro>(Clock::now() - start)
+            .count());
   }
   Stats get = Summarize(get_us), list = Summarize(list_us);
-  std::printf("agent_bench: %d domains, %d GetConsole calls, %zu ListDomains calls\n",
-              domains, calls, list_us.size());
-  std::printf("GetConsole   p50 %8.1f us  p99 %8.1f us  mean %8.1f us\n", get.p50_us,
-              get.p99_us, get.mean_us);
-  std::printf("ListDomains  p50 %8.1f us  p99 %8.1f us  mean %8.1f us\n", list.p50_us,
-              list.p99_us, list.mean_us);
+  std::printf(
+      "agent_bench: %d domains, %d GetConsole calls, %zu ListDomains calls\n",
+      domains, calls, list_us.size());
+  std::printf("GetConsole   p50 %8.1f us  p99 %8.1f us  mean %8.1f us\n",
+              get.p50_us, get.p99_us, get.mean_us);
+  std::printf("ListDomains  p50 %8.1f us  p99 %8.1f us  mean %8.1f us\n",
+              list.p50_us, list.p99_us, list.mean_us);
 
   channel.reset();
   stub.reset();
@@ -167,8 +191,8 @@ int main(int argc, char** argv) {
   const double cpu_before = CpuSeconds(pid);
   std::this_thread::sleep_for(std::chrono::seconds(idle_seconds));
   const double cpu_after = CpuSeconds(pid);
-  std::printf("idle %ds: RSS %ld KiB, CPU %.3f s (%.4f%% of one core)\n", idle_seconds,
-              RssKiB(pid), cpu_after - cpu_before,
+  std::printf("idle %ds: RSS %ld KiB, CPU %.3f s (%.4f%% of one core)\n",
+              idle_seconds, RssKiB(pid), cpu_after - cpu_before,
               100.0 * (cpu_after - cpu_before) / idle_seconds);
   kill(pid, SIGTERM);
   int status = 0;

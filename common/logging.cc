@@ -48,8 +48,7 @@ void SetMinLogLevel(LogLevel level) {
   min_level.store(static_cast<int>(level));
 }
 
-void Log(LogLevel level, std::string_view component,
-         std::string_view message) {
+void Log(LogLevel level, std::string_view component, std::string_view message) {
   if (static_cast<int>(level) < min_level.load(std::memory_order_relaxed)) {
     return;
   }
@@ -57,16 +56,17 @@ void Log(LogLevel level, std::string_view component,
                                   std::string(component), ": ");
   line.reserve(line.size() + message.size() + 1);
   for (char c : message) {
-    line.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?'
-                                                                     : c);
+    line.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
   }
   line.push_back('\n');
   // One write per line; a short write on stderr is not worth retrying.
-  [[maybe_unused]] ssize_t written = write(STDERR_FILENO, line.data(), line.size());
+  [[maybe_unused]] ssize_t written =
+      write(STDERR_FILENO, line.data(), line.size());
 }
 
 std::string LogField(std::string_view key, std::string_view value) {
-  bool quote = value.empty() || value.find_first_of(" \"=") != std::string_view::npos;
+  bool quote =
+      value.empty() || value.find_first_of(" \"=") != std::string_view::npos;
   if (!quote) return absl::StrCat(std::string(key), "=", std::string(value));
   std::string escaped;
   for (char c : value) {

@@ -148,8 +148,9 @@ std::string OptionTable::ReferenceMarkdown() const {
   }
   std::string out;
   for (const std::string& section : order) {
-    absl::StrAppend(&out, "### [", section, "]\n\n",
-                    "| option | flag | default | meaning |\n|---|---|---|---|\n");
+    absl::StrAppend(
+        &out, "### [", section, "]\n\n",
+        "| option | flag | default | meaning |\n|---|---|---|---|\n");
     for (const Option* o : by_section[section]) {
       absl::StrAppend(&out, "| `", o->key, "` | ",
                       o->flag.empty() ? "" : absl::StrCat("`--", o->flag, "`"),
@@ -176,10 +177,10 @@ absl::StatusOr<double> ParseSeconds(std::string_view text) {
   std::string copy(text);
   char* end = nullptr;
   double value = std::strtod(copy.c_str(), &end);
-  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(value) ||
-      value < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected a number of seconds, got '", copy, "'"));
+  if (copy.empty() || end != copy.c_str() + copy.size() ||
+      !std::isfinite(value) || value < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected a number of seconds, got '", copy, "'"));
   }
   return value;
 }
@@ -190,9 +191,9 @@ absl::StatusOr<long> ParseInteger(std::string_view text, long min, long max) {
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (text.empty() || ec != std::errc() || ptr != end || value < min ||
       value > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("expected an integer in [", min, ", ", max, "], got '",
-                     std::string(text), "'"));
+    return absl::InvalidArgumentError(absl::StrCat("expected an integer in [",
+                                                   min, ", ", max, "], got '",
+                                                   std::string(text), "'"));
   }
   return value;
 }

@@ -32,6 +32,8 @@ constexpr char kLog[] = "libvirt";
 // daemon answers in milliseconds; a hung one only lets go when keepalive
 // gives up, so past this the worker is left to finish on its own.
 constexpr absl::Duration kStopGrace = absl::Seconds(1);
+// How long the event loop keeps iterating after its last user has gone.
+constexpr absl::Duration kDrainTime = absl::Milliseconds(20);
 
 // libvirt prints every error to stderr unless told otherwise; we report the
 // ones that matter through our own logger.
@@ -103,9 +105,9 @@ class EventLoop {
   EventLoop() : thread_([this] { Run(); }) {}
   ~EventLoop() {
     stop_.store(true);
-    // A zero-interval timeout makes the blocked iteration return at once.
-    int timer = virEventAddTimeout(
-        0, [](int, void*) {}, nullptr, nullptr);
+    // A short periodic timeout wakes the blocked iteration now and bounds
+    // the draining ones below.
+    int timer = virEventAddTimeout(1, [](int, void*) {}, nullptr, nullptr);
     thread_.join();
     if (timer >= 0) virEventRemoveTimeout(timer);
   }
@@ -126,6 +128,11 @@ class EventLoop {
         absl::SleepFor(absl::Milliseconds(50));
       }
     }
+    // libvirt frees what a closed connection registered (and with it the
+    // socket) from idle callbacks of the loop: let them run before the loop
+    // goes quiet, or they wait for the next LibvirtHost to start it.
+    const absl::Time deadline = absl::Now() + kDrainTime;
+    while (absl::Now() < deadline) virEventRunDefaultImpl();
   }
 
   static absl::Mutex mu_;

@@ -26,7 +26,8 @@ struct Principal {
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
-  virtual std::optional<Principal> Authenticate(std::string_view token) const = 0;
+  virtual std::optional<Principal> Authenticate(
+      std::string_view token) const = 0;
 };
 
 }  // namespace porthole::controller

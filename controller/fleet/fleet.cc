@@ -33,7 +33,8 @@ bool LooksLikeUuid(std::string_view id) {
   if (id.size() != 36) return false;
   for (size_t i = 0; i < id.size(); ++i) {
     const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? id[i] != '-' : !absl::ascii_isxdigit(static_cast<unsigned char>(id[i]))) {
+    if (dash ? id[i] != '-'
+             : !absl::ascii_isxdigit(static_cast<unsigned char>(id[i]))) {
       return false;
     }
   }
@@ -52,7 +53,8 @@ absl::Status FromGrpc(const grpc::Status& status, std::string_view agent) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<AgentEndpoint>> ParseAgentHosts(std::string_view text) {
+absl::StatusOr<std::vector<AgentEndpoint>> ParseAgentHosts(
+    std::string_view text) {
   std::vector<AgentEndpoint> agents;
   for (absl::string_view raw :
        absl::StrSplit(absl::string_view(text.data(), text.size()), ',',
@@ -63,8 +65,9 @@ absl::StatusOr<std::vector<AgentEndpoint>> ParseAgentHosts(std::string_view text
       return absl::InvalidArgumentError(
           absl::StrCat("agent '", entry, "': expected NAME=HOST:PORT"));
     }
-    AgentEndpoint agent{std::string(absl::StripAsciiWhitespace(entry.substr(0, eq))),
-                        std::string(absl::StripAsciiWhitespace(entry.substr(eq + 1)))};
+    AgentEndpoint agent{
+        std::string(absl::StripAsciiWhitespace(entry.substr(0, eq))),
+        std::string(absl::StripAsciiWhitespace(entry.substr(eq + 1)))};
     absl::StatusOr<HostPort> address = ParseHostPort(agent.address);
     if (!address.ok() || address->port == 0) {
       return absl::InvalidArgumentError(
@@ -135,8 +138,9 @@ class Fleet::AgentLink {
       bool got_any = false;
       while (reader->Read(&message)) {
         if (!got_any) {
-          LogInfo("fleet", "agent connected ", LogField("agent", endpoint_.name),
-                  " ", LogField("address", endpoint_.address));
+          LogInfo("fleet", "agent connected ",
+                  LogField("agent", endpoint_.name), " ",
+                  LogField("address", endpoint_.address));
           got_any = true;
           connected_ = true;
           backoff = fleet_->options_.reconnect_min_backoff;
@@ -178,7 +182,8 @@ class Fleet::AgentLink {
 };
 
 Fleet::Fleet(FleetOptions options, ServerGoneCallback on_server_gone)
-    : options_(std::move(options)), on_server_gone_(std::move(on_server_gone)) {}
+    : options_(std::move(options)),
+      on_server_gone_(std::move(on_server_gone)) {}
 
 Fleet::~Fleet() { Stop(); }
 
@@ -406,7 +411,8 @@ std::optional<Server> Fleet::Find(std::string_view uuid) {
 }
 
 absl::StatusOr<v1::GetConsoleResponse> Fleet::GetConsole(
-    const Server& server, v1::Protocol protocol, const std::string& request_id) {
+    const Server& server, v1::Protocol protocol,
+    const std::string& request_id) {
   std::shared_ptr<AgentLink> link = LinkFor(server.host);
   if (link == nullptr) {
     return absl::UnavailableError(

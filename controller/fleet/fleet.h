@@ -26,7 +26,8 @@ struct AgentEndpoint {
 };
 
 // Parses "name=host:port, name2=host:port". Errors name the bad entry.
-absl::StatusOr<std::vector<AgentEndpoint>> ParseAgentHosts(std::string_view text);
+absl::StatusOr<std::vector<AgentEndpoint>> ParseAgentHosts(
+    std::string_view text);
 
 struct FleetOptions {
   std::vector<AgentEndpoint> agents;
@@ -44,8 +45,8 @@ struct FleetOptions {
 // be revoked. Thread-safe.
 class Fleet : public ServerDirectory {
  public:
-  using ServerGoneCallback = std::function<void(const std::string& uuid,
-                                                std::string_view reason)>;
+  using ServerGoneCallback =
+      std::function<void(const std::string& uuid, std::string_view reason)>;
 
   Fleet(FleetOptions options, ServerGoneCallback on_server_gone);
   ~Fleet() override;  // Stop()s

@@ -14,7 +14,7 @@ namespace porthole::controller {
 // A server (Nova's word) is a libvirt domain on one agent's host.
 struct Server {
   agent::v1::Domain domain;
-  std::string host;  // the agent's name from [agents] hosts
+  std::string host;            // the agent's name from [agents] hosts
   bool host_connected = true;  // false: the agent or its libvirt is down now
 };
 

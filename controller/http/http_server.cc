@@ -1,13 +1,12 @@
 #include "controller/http/http_server.h"
 
-#include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
-
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <thread>
+#include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -96,7 +95,8 @@ class HttpServer::Impl {
       acceptor_.close(ignored);
     });
     const auto deadline = std::chrono::steady_clock::now() + ToChrono(drain);
-    while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (in_flight_.load() > 0 &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     io_.stop();
@@ -138,29 +138,33 @@ class HttpServer::Impl {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
       parser.body_limit(options_.max_body_bytes);
-      stream.expires_after(ToChrono(first ? options_.header_timeout
-                                          : options_.idle_timeout));
+      stream.expires_after(
+          ToChrono(first ? options_.header_timeout : options_.idle_timeout));
       first = false;
-      co_await http::async_read_some(stream, buffer, parser,
-                                     asio::redirect_error(asio::use_awaitable, ec));
+      co_await http::async_read_some(
+          stream, buffer, parser,
+          asio::redirect_error(asio::use_awaitable, ec));
       if (!ec && !parser.is_header_done()) {
         // The idle wait is over: the head must now arrive promptly.
         stream.expires_after(ToChrono(options_.header_timeout));
         co_await http::async_read_header(
-            stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+            stream, buffer, parser,
+            asio::redirect_error(asio::use_awaitable, ec));
       }
       if (!ec && !parser.is_done()) {
         stream.expires_after(ToChrono(options_.header_timeout));
-        co_await http::async_read(stream, buffer, parser,
-                                  asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_read(
+            stream, buffer, parser,
+            asio::redirect_error(asio::use_awaitable, ec));
       }
       if (ec == http::error::body_limit) {
-        co_await Write(stream, reject_(413, "Request is too large."), 11, false);
+        co_await Write(stream, reject_(413, "Request is too large."), 11,
+                       false);
         co_return;
       }
       if (ec == http::error::header_limit) {
-        co_await Write(stream, reject_(431, "Request header fields too large."), 11,
-                       false);
+        co_await Write(stream, reject_(431, "Request header fields too large."),
+                       11, false);
         co_return;
       }
       if (ec == beast::error::timeout || ec == http::error::end_of_stream ||
@@ -168,7 +172,8 @@ class HttpServer::Impl {
         co_return;
       }
       if (ec) {
-        co_await Write(stream, reject_(400, "Malformed HTTP request."), 11, false);
+        co_await Write(stream, reject_(400, "Malformed HTTP request."), 11,
+                       false);
         co_return;
       }
       http::request<http::string_body> message = parser.release();
@@ -180,8 +185,8 @@ class HttpServer::Impl {
           [this, request = ToRequest(std::move(message), peer)]()
               -> asio::awaitable<HttpResponse> { co_return handler_(request); },
           asio::use_awaitable);
-      const bool written = co_await Write(stream, std::move(response), version,
-                                          keep_alive);
+      const bool written =
+          co_await Write(stream, std::move(response), version, keep_alive);
       --in_flight_;
       if (!written || !keep_alive) co_return;
     }

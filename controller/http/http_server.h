@@ -16,12 +16,13 @@ namespace porthole::controller {
 
 struct HttpServerOptions {
   HostPort listen;
-  size_t max_body_bytes = 64 * 1024;   // larger bodies: 413, refused unread
+  size_t max_body_bytes = 64 * 1024;    // larger bodies: 413, refused unread
   size_t max_header_bytes = 16 * 1024;  // larger headers: 431
   // The whole request head must arrive within this (slowloris clients are
   // cut); then the body within the same span again.
   absl::Duration header_timeout = absl::Seconds(10);
-  absl::Duration idle_timeout = absl::Seconds(60);  // between keep-alive requests
+  absl::Duration idle_timeout =
+      absl::Seconds(60);          // between keep-alive requests
   size_t max_connections = 1024;  // beyond: 503 and close
   int handler_threads = 8;        // handlers may block (gRPC, SQLite)
 };
@@ -35,7 +36,8 @@ struct HttpServerOptions {
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
-  using Rejecter = std::function<HttpResponse(int status, const std::string& reason)>;
+  using Rejecter =
+      std::function<HttpResponse(int status, const std::string& reason)>;
 
   HttpServer(HttpServerOptions options, Handler handler, Rejecter reject);
   ~HttpServer();  // Stop(0)s

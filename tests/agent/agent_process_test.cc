@@ -18,9 +18,12 @@ namespace {
 
 using testing::ChildProcess;
 
-std::string AgentBinary() { return testing::BinaryDir() + "/agent/porthole-agent"; }
+std::string AgentBinary() {
+  return testing::BinaryDir() + "/agent/porthole-agent";
+}
 std::string NodeUri() {
-  return "test://" + testing::SourceDir() + "/tests/data/three_domains_node.xml";
+  return "test://" + testing::SourceDir() +
+         "/tests/data/three_domains_node.xml";
 }
 
 struct RunResult {
@@ -28,7 +31,8 @@ struct RunResult {
   std::string output;
 };
 
-RunResult RunAgent(const std::vector<std::string>& args, const testing::TempDir& dir) {
+RunResult RunAgent(const std::vector<std::string>& args,
+                   const testing::TempDir& dir) {
   std::vector<std::string> argv = {AgentBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
   const std::string log = dir.path() + "/run.log";
@@ -43,8 +47,8 @@ RunResult RunAgent(const std::vector<std::string>& args, const testing::TempDir&
 TEST(AgentProcess, Dump_PrintsInventoryAsProtoJsonWithFieldNames) {
   testing::TempDir dir;
   RunResult run = RunAgent({"--config", "/dev/null", "--libvirt-uri", NodeUri(),
-                      "--proxyclient-address", "192.0.2.10", "--dump"},
-                     dir);
+                            "--proxyclient-address", "192.0.2.10", "--dump"},
+                           dir);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   nlohmann::json json = nlohmann::json::parse(run.output);
   ASSERT_EQ(json["domains"].size(), 3u);
@@ -62,8 +66,8 @@ TEST(AgentProcess, Dump_PrintsInventoryAsProtoJsonWithFieldNames) {
 TEST(AgentProcess, Dump_UnopenableUri_FailsWithLibvirtError) {
   testing::TempDir dir;
   RunResult run = RunAgent({"--config", "/dev/null", "--libvirt-uri",
-                      "test:///nonexistent/node.xml", "--dump"},
-                     dir);
+                            "test:///nonexistent/node.xml", "--dump"},
+                           dir);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find("cannot connect to libvirt"), std::string::npos)
       << run.output;
@@ -71,7 +75,8 @@ TEST(AgentProcess, Dump_UnopenableUri_FailsWithLibvirtError) {
 
 TEST(AgentProcess, BadConfig_OneLineErrorAndExit2) {
   testing::TempDir dir;
-  testing::WriteFile(dir.path() + "/agent.conf", "[agent]\nlisten = nowhere:x\n");
+  testing::WriteFile(dir.path() + "/agent.conf",
+                     "[agent]\nlisten = nowhere:x\n");
   RunResult run = RunAgent({"--config", dir.path() + "/agent.conf"}, dir);
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.output, "porthole-agent: " + dir.path() +
@@ -94,10 +99,11 @@ TEST(AgentProcess, PortInUse_ExitsWithClearError) {
   ASSERT_EQ(listen(fd, 1), 0);
   socklen_t len = sizeof addr;
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  const std::string listen_at = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  const std::string listen_at =
+      "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
   RunResult run = RunAgent({"--config", "/dev/null", "--libvirt-uri", NodeUri(),
-                      "--listen", listen_at},
-                     dir);
+                            "--listen", listen_at},
+                           dir);
   close(fd);
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find("cannot listen on " + listen_at), std::string::npos)
@@ -137,11 +143,11 @@ TEST(AgentProcess, Serves_NotifiesSystemd_LogsRequestId_StopsOnSigterm) {
   testing::TempDir dir;
   NotifySocket notify(dir.path() + "/notify");
   const int port = testing::PickFreePort();
-  ChildProcess agent({AgentBinary(), "--config", "/dev/null", "--libvirt-uri",
-                      NodeUri(), "--listen", "127.0.0.1:" + std::to_string(port)},
-                     {"NOTIFY_SOCKET=" + dir.path() + "/notify",
-                      "WATCHDOG_USEC=1000000"},
-                     dir.path() + "/agent.log");
+  ChildProcess agent(
+      {AgentBinary(), "--config", "/dev/null", "--libvirt-uri", NodeUri(),
+       "--listen", "127.0.0.1:" + std::to_string(port)},
+      {"NOTIFY_SOCKET=" + dir.path() + "/notify", "WATCHDOG_USEC=1000000"},
+      dir.path() + "/agent.log");
   EXPECT_EQ(notify.NextState(), "READY=1\nSTATUS=serving");
 
   auto stub = v1::ConsoleAgent::NewStub(grpc::CreateChannel(

@@ -32,16 +32,18 @@ OptionTable Table(Settings* s) {
 TEST(OptionTable, FlagsOverrideFileOverrideDefaults) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/a.conf";
-  testing::WriteFile(path, "[libvirt]\nconnection_uri = test:///default\nread_only = no\n");
+  testing::WriteFile(
+      path, "[libvirt]\nconnection_uri = test:///default\nread_only = no\n");
   Settings s;
   std::vector<std::string> rest;
   ASSERT_TRUE(Table(&s).Load({"--config", path}, "/nonexistent", &rest).ok());
   EXPECT_EQ(s.uri, "test:///default");
   EXPECT_FALSE(s.read_only);
-  ASSERT_TRUE(Table(&s)
-                  .Load({"--config=" + path, "--libvirt-uri", "x:///", "--dump"},
-                        "/nonexistent", &rest)
-                  .ok());
+  ASSERT_TRUE(
+      Table(&s)
+          .Load({"--config=" + path, "--libvirt-uri", "x:///", "--dump"},
+                "/nonexistent", &rest)
+          .ok());
   EXPECT_EQ(s.uri, "x:///");
   EXPECT_EQ(rest, std::vector<std::string>{"--dump"});
 }
@@ -62,12 +64,14 @@ TEST(OptionTable, UnknownKeyAndBadValue_AreOneLineErrors) {
   Settings s;
   std::vector<std::string> rest;
   testing::WriteFile(dir.path() + "/u.conf", "[libvirt]\nconnection_url = x\n");
-  EXPECT_EQ(Table(&s).Load({"--config", dir.path() + "/u.conf"}, "", &rest).message(),
-            dir.path() + "/u.conf: unknown option [libvirt] connection_url");
+  EXPECT_EQ(
+      Table(&s).Load({"--config", dir.path() + "/u.conf"}, "", &rest).message(),
+      dir.path() + "/u.conf: unknown option [libvirt] connection_url");
   testing::WriteFile(dir.path() + "/b.conf", "[libvirt]\nread_only = maybe\n");
-  EXPECT_EQ(Table(&s).Load({"--config", dir.path() + "/b.conf"}, "", &rest).message(),
-            dir.path() +
-                "/b.conf: [libvirt] read_only: expected true or false, got 'maybe'");
+  EXPECT_EQ(
+      Table(&s).Load({"--config", dir.path() + "/b.conf"}, "", &rest).message(),
+      dir.path() +
+          "/b.conf: [libvirt] read_only: expected true or false, got 'maybe'");
   EXPECT_EQ(Table(&s).Load({"--libvirt-uri"}, "/nonexistent", &rest).message(),
             "--libvirt-uri needs a value");
 }
@@ -76,8 +80,10 @@ TEST(OptionTable, ReferenceListsEveryOption) {
   Settings s;
   std::string md = Table(&s).ReferenceMarkdown();
   EXPECT_NE(md.find("### [libvirt]"), std::string::npos);
-  EXPECT_NE(md.find("| `connection_uri` | `--libvirt-uri` | `qemu:///system` | uri |"),
-            std::string::npos);
+  EXPECT_NE(
+      md.find(
+          "| `connection_uri` | `--libvirt-uri` | `qemu:///system` | uri |"),
+      std::string::npos);
   EXPECT_NE(md.find("| `read_only` |  | `true` | ro |"), std::string::npos);
 }
 

@@ -51,8 +51,10 @@ ChildProcess::ChildProcess(std::vector<std::string> argv,
   sigfillset(&all);
   posix_spawnattr_setsigmask(&attr, &empty);
   posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  int rc = posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), env.data());
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  int rc =
+      posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
@@ -128,7 +130,8 @@ bool WaitForTcpPort(const std::string& host, int port,
         addr.sin_family = AF_INET;
         addr.sin_port = htons(static_cast<uint16_t>(port));
         inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
-        bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+        bool ok =
+            connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
         close(fd);
         return ok;
       },
@@ -137,7 +140,8 @@ bool WaitForTcpPort(const std::string& host, int port,
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base ? base : "/tmp") + "/porthole-test-XXXXXX";
+  std::string tmpl =
+      std::string(base ? base : "/tmp") + "/porthole-test-XXXXXX";
   char* made = mkdtemp(tmpl.data());
   if (made == nullptr) throw std::runtime_error("mkdtemp failed");
   path_ = made;

@@ -18,13 +18,14 @@ constexpr char kSpiceUuid[] = "22222222-2222-4222-8222-222222222222";
 constexpr char kOffUuid[] = "33333333-3333-4333-8333-333333333333";
 
 // The real service on a real gRPC server (127.0.0.1, ephemeral port), backed
-// by libvirt's in-process test driver reading tests/data/three_domains_node.xml.
+// by libvirt's in-process test driver reading
+// tests/data/three_domains_node.xml.
 class ConsoleAgentServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     LibvirtHostOptions options;
-    options.uri = "test://" + testing::SourceDir() +
-                  "/tests/data/three_domains_node.xml";
+    options.uri =
+        "test://" + testing::SourceDir() + "/tests/data/three_domains_node.xml";
     options.xml.proxyclient_address = "192.0.2.10";
     host_ = std::make_unique<LibvirtHost>(options, &inventory_);
     ASSERT_TRUE(host_->Start().ok());
@@ -93,7 +94,8 @@ TEST_F(ConsoleAgentServiceTest, GetConsole_Vnc_ReturnsLiveEndpoint) {
   EXPECT_EQ(response.domain().uuid(), kVncUuid);
 }
 
-TEST_F(ConsoleAgentServiceTest, GetConsole_SpiceOnWildcard_UsesProxyclientAddress) {
+TEST_F(ConsoleAgentServiceTest,
+       GetConsole_SpiceOnWildcard_UsesProxyclientAddress) {
   v1::GetConsoleResponse response;
   ASSERT_TRUE(GetConsole(kSpiceUuid, v1::PROTOCOL_SPICE, &response).ok());
   ASSERT_TRUE(response.has_console());
@@ -122,7 +124,8 @@ TEST_F(ConsoleAgentServiceTest, GetConsole_ShutOff_IsFailedPrecondition) {
   EXPECT_NE(s.error_message().find("not running"), std::string::npos);
 }
 
-TEST_F(ConsoleAgentServiceTest, GetConsole_UnknownUuid_IsNotFound_BadInputIsInvalid) {
+TEST_F(ConsoleAgentServiceTest,
+       GetConsole_UnknownUuid_IsNotFound_BadInputIsInvalid) {
   v1::GetConsoleResponse response;
   EXPECT_EQ(GetConsole("44444444-4444-4444-8444-444444444444", v1::PROTOCOL_VNC,
                        &response)
@@ -130,8 +133,9 @@ TEST_F(ConsoleAgentServiceTest, GetConsole_UnknownUuid_IsNotFound_BadInputIsInva
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(GetConsole("not-a-uuid", v1::PROTOCOL_VNC, &response).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(GetConsole(kVncUuid, v1::PROTOCOL_UNSPECIFIED, &response).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      GetConsole(kVncUuid, v1::PROTOCOL_UNSPECIFIED, &response).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ConsoleAgentServiceTest, WatchDomains_SnapshotThenChanges) {
@@ -172,7 +176,8 @@ TEST_F(ConsoleAgentServiceTest, WatchDomains_SlowWatcher_IsEndedNotBuffered) {
   }
   while (reader->Read(&message)) {
   }
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(reader->Finish().error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
 TEST_F(ConsoleAgentServiceTest, Health_ServingForTheService) {

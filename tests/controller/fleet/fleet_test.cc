@@ -29,7 +29,8 @@ std::unique_ptr<ChildProcess> StartAgent(const std::string& uri, int port,
                                "--config", "/dev/null", "--libvirt-uri", uri,
                                "--listen", "127.0.0.1:" + std::to_string(port)},
       std::vector<std::string>{}, log);
-  EXPECT_TRUE(testing::WaitForTcpPort("127.0.0.1", port, std::chrono::seconds(10)));
+  EXPECT_TRUE(
+      testing::WaitForTcpPort("127.0.0.1", port, std::chrono::seconds(10)));
   return agent;
 }
 
@@ -41,12 +42,12 @@ int Virsh(const std::string& uri, const std::string& commands,
 }
 
 std::string DomainXml() {
-  return std::string(
-             "<domain type='test'><name>fleet-vm</name><uuid>") +
+  return std::string("<domain type='test'><name>fleet-vm</name><uuid>") +
          kNewUuid +
          "</uuid><metadata><nova:instance "
          "xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.1'>"
-         "<nova:name>fleet</nova:name><nova:owner><nova:user uuid='u1'>u</nova:user>"
+         "<nova:name>fleet</nova:name><nova:owner><nova:user "
+         "uuid='u1'>u</nova:user>"
          "<nova:project uuid='p1'>p</nova:project></nova:owner></nova:instance>"
          "</metadata><memory unit='KiB'>65536</memory><os><type>hvm</type></os>"
          "<devices><graphics type='vnc' port='5977' autoport='no' "
@@ -59,7 +60,8 @@ class FleetTest : public ::testing::Test {
     ASSERT_TRUE(libvirtd_.Start()) << libvirtd_.ReadLog();
     port_a_ = testing::PickFreePort();
     port_b_ = testing::PickFreePort();
-    agent_a_ = StartAgent(libvirtd_.test_uri(), port_a_, dir_.path() + "/a.log");
+    agent_a_ =
+        StartAgent(libvirtd_.test_uri(), port_a_, dir_.path() + "/a.log");
     agent_b_ = StartAgent(
         "test://" + testing::SourceDir() + "/tests/data/three_domains_node.xml",
         port_b_, dir_.path() + "/b.log");
@@ -113,17 +115,20 @@ TEST_F(FleetTest, Inventory_HoldsEveryAgentsServersWithTheirHost) {
       fleet_->GetConsole(*vnc, v1::PROTOCOL_VNC, "req-fleet-test");
   ASSERT_TRUE(console.ok()) << console.status();
   EXPECT_EQ(console->console().port(), 5901u);
-  EXPECT_NE(agent_b_->ReadLog().find("request_id=req-fleet-test"), std::string::npos);
-  EXPECT_FALSE(fleet_->Find("99999999-9999-4999-8999-999999999999").has_value());
+  EXPECT_NE(agent_b_->ReadLog().find("request_id=req-fleet-test"),
+            std::string::npos);
+  EXPECT_FALSE(
+      fleet_->Find("99999999-9999-4999-8999-999999999999").has_value());
   EXPECT_FALSE(fleet_->Find("vm-vnc").has_value());  // names are not ids
 }
 
 TEST_F(FleetTest, DomainStartedAndStoppedElsewhere_IsTrackedAndRevoked) {
   const std::string xml_path = dir_.path() + "/fleet-vm.xml";
   testing::WriteFile(xml_path, DomainXml());
-  ASSERT_EQ(Virsh(libvirtd_.test_uri(), "define " + xml_path + "; start fleet-vm",
-                  dir_.path() + "/virsh.log"),
-            0)
+  ASSERT_EQ(
+      Virsh(libvirtd_.test_uri(), "define " + xml_path + "; start fleet-vm",
+            dir_.path() + "/virsh.log"),
+      0)
       << testing::ReadFile(dir_.path() + "/virsh.log");
   ASSERT_TRUE(testing::WaitFor(
       [&] {
@@ -134,11 +139,16 @@ TEST_F(FleetTest, DomainStartedAndStoppedElsewhere_IsTrackedAndRevoked) {
   EXPECT_EQ(Known(kNewUuid)->host, "compute-a");
   EXPECT_FALSE(Gone(kNewUuid));
 
-  ASSERT_EQ(Virsh(libvirtd_.test_uri(), "destroy fleet-vm", dir_.path() + "/virsh.log"), 0);
-  EXPECT_TRUE(testing::WaitFor([&] { return Gone(kNewUuid); }, std::chrono::seconds(10)));
+  ASSERT_EQ(Virsh(libvirtd_.test_uri(), "destroy fleet-vm",
+                  dir_.path() + "/virsh.log"),
+            0);
+  EXPECT_TRUE(testing::WaitFor([&] { return Gone(kNewUuid); },
+                               std::chrono::seconds(10)));
   EXPECT_EQ(Known(kNewUuid)->domain.state(), v1::DOMAIN_STATE_SHUTOFF);
 
-  ASSERT_EQ(Virsh(libvirtd_.test_uri(), "undefine fleet-vm", dir_.path() + "/virsh.log"), 0);
+  ASSERT_EQ(Virsh(libvirtd_.test_uri(), "undefine fleet-vm",
+                  dir_.path() + "/virsh.log"),
+            0);
   EXPECT_TRUE(testing::WaitFor([&] { return !Known(kNewUuid).has_value(); },
                                std::chrono::seconds(10)));
 }
@@ -148,8 +158,9 @@ TEST_F(FleetTest, AgentKilled_ErrorsWithinTimeout_ThenRecoversOnRestart) {
   ASSERT_TRUE(vnc.has_value());
   agent_b_->Signal(SIGKILL);
   agent_b_->Wait(std::chrono::seconds(5));
-  ASSERT_TRUE(testing::WaitFor([&] { return !fleet_->AgentConnected("compute-b"); },
-                               std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return !fleet_->AgentConnected("compute-b"); },
+                       std::chrono::seconds(10)));
   EXPECT_FALSE(Known(kNodeVnc)->host_connected);  // kept, marked down
   auto start = std::chrono::steady_clock::now();
   absl::StatusOr<v1::GetConsoleResponse> console =
@@ -162,8 +173,9 @@ TEST_F(FleetTest, AgentKilled_ErrorsWithinTimeout_ThenRecoversOnRestart) {
   agent_b_ = StartAgent(
       "test://" + testing::SourceDir() + "/tests/data/three_domains_node.xml",
       port_b_, dir_.path() + "/b2.log");
-  ASSERT_TRUE(testing::WaitFor([&] { return fleet_->AgentConnected("compute-b"); },
-                               std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return fleet_->AgentConnected("compute-b"); },
+                       std::chrono::seconds(10)));
   EXPECT_TRUE(Known(kNodeVnc)->host_connected);
   EXPECT_TRUE(fleet_->GetConsole(*vnc, v1::PROTOCOL_VNC, "req-up").ok());
 }

@@ -72,7 +72,8 @@ std::string ReadResponse(int fd) {
     size_t head_end = out.find("\r\n\r\n");
     if (head_end != std::string::npos) {
       size_t cl = out.find("Content-Length: ");
-      size_t len = cl == std::string::npos ? 0 : std::stoul(out.substr(cl + 16));
+      size_t len =
+          cl == std::string::npos ? 0 : std::stoul(out.substr(cl + 16));
       if (out.size() >= head_end + 4 + len) return out;
     }
     pollfd p{fd, POLLIN, 0};
@@ -119,7 +120,8 @@ class HttpServerTest : public ::testing::Test {
 TEST_F(HttpServerTest, KeepAlive_TwoRequestsOneConnection_RepeatedHeadersKept) {
   StartServer({});
   int fd = Connect(port_);
-  SendAll(fd, "POST /a?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
+  SendAll(fd,
+          "POST /a?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
   std::string first = ReadResponse(fd);
   EXPECT_NE(first.find("HTTP/1.1 200 OK"), std::string::npos);
   EXPECT_NE(first.find("Vary: A\r\nVary: B\r\n"), std::string::npos);
@@ -134,7 +136,8 @@ TEST_F(HttpServerTest, HugeDeclaredBody_RefusedWith413BeforeTheBodyIsRead) {
   options.max_body_bytes = 1024;
   StartServer(options);
   int fd = Connect(port_);
-  SendAll(fd, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 104857600\r\n\r\n");
+  SendAll(fd,
+          "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 104857600\r\n\r\n");
   bool closed = false;
   std::string reply = ReadUntilClose(fd, 3s, &closed);
   EXPECT_NE(reply.find("HTTP/1.1 413"), std::string::npos) << reply;
@@ -148,10 +151,12 @@ TEST_F(HttpServerTest, TenThousandHeaders_Refused431) {
   StartServer({});
   int fd = Connect(port_);
   std::string request = "GET / HTTP/1.1\r\nHost: h\r\n";
-  for (int i = 0; i < 10000; ++i) request += "X-H" + std::to_string(i) + ": v\r\n";
+  for (int i = 0; i < 10000; ++i)
+    request += "X-H" + std::to_string(i) + ": v\r\n";
   SendAll(fd, request + "\r\n");
   std::string reply = ReadUntilClose(fd, 3s);
-  EXPECT_NE(reply.find("HTTP/1.1 431"), std::string::npos) << reply.substr(0, 200);
+  EXPECT_NE(reply.find("HTTP/1.1 431"), std::string::npos)
+      << reply.substr(0, 200);
   EXPECT_EQ(handled_.load(), 0);
   close(fd);
 }
