@@ -1,0 +1,61 @@
+#ifndef PORTHOLE_TESTS_SUPPORT_LIBVIRTD_H_
+#define PORTHOLE_TESTS_SUPPORT_LIBVIRTD_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "tests/support/child_process.h"
+
+namespace porthole::testing {
+
+// A private libvirtd for one test: run as `nobody` (tests run as root) in a
+// session of its own under a temporary directory, so it shares nothing with
+// any system daemon (see shared/TESTING.md). It serves the test driver
+// (test_uri(): one host shared by every connection) and real QEMU guests
+// (qemu_uri()). The destructor kills the daemon and any QEMU it left running,
+// by PID, even when the test failed halfway. Not thread-safe.
+class Libvirtd {
+ public:
+  Libvirtd();
+  ~Libvirtd();
+  Libvirtd(const Libvirtd&) = delete;
+  Libvirtd& operator=(const Libvirtd&) = delete;
+
+  // Starts the daemon and waits until its socket accepts connections.
+  // False (with the reason in ReadLog()) when it did not come up in time.
+  bool Start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // SIGTERM, then SIGKILL after `grace`. Guests keep running.
+  void Stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  // Stop() and Start() again in the same directories.
+  bool Restart(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // SIGSTOP / SIGCONT: a hung daemon whose socket still accepts connections.
+  void Pause();
+  void Resume();
+  bool running();
+  pid_t pid() const;
+
+  const std::string& dir() const { return dir_.path(); }
+  std::string socket_path() const;
+  // test+unix:///default?socket=...: the daemon's shared test-driver host.
+  std::string test_uri() const;
+  // qemu+unix:///session?socket=...: real QEMU guests, run as nobody.
+  std::string qemu_uri() const;
+  // The daemon's stdout and stderr, over every Start().
+  std::string ReadLog() const;
+
+ private:
+  void KillGuests();
+
+  TempDir dir_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+// True when a connect(2) to the UNIX socket at `path` succeeds.
+bool CanConnectUnix(const std::string& path);
+
+}  // namespace porthole::testing
+
+#endif  // PORTHOLE_TESTS_SUPPORT_LIBVIRTD_H_
