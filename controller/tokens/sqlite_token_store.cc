@@ -1,0 +1,371 @@
+#include "controller/tokens/sqlite_token_store.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "controller/tokens/console_token.h"
+
+namespace porthole::controller {
+namespace {
+
+// Bump with a migration in CreateSchema whenever the table changes.
+constexpr int kSchemaVersion = 1;
+
+constexpr char kSchemaSql[] = R"sql(
+CREATE TABLE IF NOT EXISTS console_auth_tokens (
+  id INTEGER PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  console_type TEXT NOT NULL,
+  host TEXT NOT NULL,
+  port INTEGER NOT NULL,
+  tls_port INTEGER,
+  internal_access_path TEXT,
+  instance_uuid TEXT NOT NULL,
+  compute_host TEXT NOT NULL,
+  access_url_base TEXT NOT NULL,
+  expires INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS console_auth_tokens_instance_uuid_idx
+  ON console_auth_tokens (instance_uuid);
+CREATE INDEX IF NOT EXISTS console_auth_tokens_expires_idx
+  ON console_auth_tokens (expires);
+PRAGMA user_version = 1;
+)sql";
+
+constexpr char kInsertSql[] =
+    "INSERT INTO console_auth_tokens (token_hash, console_type, host, port,"
+    " tls_port, internal_access_path, instance_uuid, compute_host,"
+    " access_url_base, expires, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+constexpr char kFindValidSql[] =
+    "SELECT console_type, host, port, tls_port, internal_access_path,"
+    " instance_uuid, compute_host, access_url_base, expires"
+    " FROM console_auth_tokens WHERE token_hash = ?1 AND expires > ?2";
+constexpr char kDeleteForInstanceSql[] =
+    "DELETE FROM console_auth_tokens WHERE instance_uuid = ?1";
+constexpr char kPurgeExpiredSql[] =
+    "DELETE FROM console_auth_tokens WHERE expires <= ?1";
+
+// "why" of an error on `db`, with the OS error when SQLite saw one (SQLite's
+// own text for a missing directory is only "unable to open database file").
+std::string Why(sqlite3* db, int rc) {
+  if (db == nullptr) return sqlite3_errstr(rc);
+  std::string why = sqlite3_errmsg(db);
+  int os_error = sqlite3_system_errno(db);
+  if (os_error != 0) {
+    absl::StrAppend(&why, " (", std::generic_category().message(os_error), ")");
+  }
+  return why;
+}
+
+absl::Status OpenError(const std::string& path, const std::string& why) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("cannot open token store ", path, ": ", why));
+}
+
+// Errors of a statement on an open store. BUSY means another process held
+// the write lock for longer than the busy timeout: worth a retry.
+absl::Status StatementError(sqlite3* db, int rc, std::string_view what) {
+  std::string message = absl::StrCat(std::string(what), ": ", Why(db, rc));
+  int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return absl::UnavailableError(message);
+  }
+  return absl::InternalError(message);
+}
+
+absl::Status Exec(sqlite3* db, const char* sql, std::string_view what) {
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return StatementError(db, rc, what);
+  return absl::OkStatus();
+}
+
+// Runs a statement that answers one row of one column; returns its text.
+absl::StatusOr<std::string> QueryText(sqlite3* db, const char* sql) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+  absl::Cleanup finalize = [raw] { sqlite3_finalize(raw); };
+  if (rc != SQLITE_OK) return StatementError(db, rc, sql);
+  rc = sqlite3_step(raw);
+  if (rc != SQLITE_ROW) return StatementError(db, rc, sql);
+  const unsigned char* text = sqlite3_column_text(raw, 0);
+  return std::string(text == nullptr ? ""
+                                     : reinterpret_cast<const char*>(text));
+}
+
+absl::Status CreateSchema(sqlite3* db) {
+  // IMMEDIATE: two processes opening a new file at once create it in turn.
+  if (auto status = Exec(db, "BEGIN IMMEDIATE", "begin"); !status.ok()) {
+    return status;
+  }
+  absl::Cleanup rollback = [db] {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  };
+  absl::StatusOr<std::string> version = QueryText(db, "PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  int number = 0;
+  if (!absl::SimpleAtoi(*version, &number) || number > kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("schema version ", *version,
+                     " is newer than this Porthole's (", kSchemaVersion, ")"));
+  }
+  if (auto status = Exec(db, kSchemaSql, "create schema"); !status.ok()) {
+    return status;
+  }
+  if (auto status = Exec(db, "COMMIT", "commit"); !status.ok()) {
+    return status;
+  }
+  std::move(rollback).Cancel();
+  return absl::OkStatus();
+}
+
+// Binds parameters 1, 2, ... in order and remembers the first failure.
+// Text is bound without a copy: callers reset the statement (which also
+// clears the bindings) before the bound strings go away.
+class Binder {
+ public:
+  explicit Binder(sqlite3_stmt* statement) : statement_(statement) {}
+
+  Binder& Text(std::string_view value) {
+    // A null pointer would bind SQL NULL, not an empty string.
+    const char* data = value.data() == nullptr ? "" : value.data();
+    return Check(sqlite3_bind_text(statement_, index_, data,
+                                   static_cast<int>(value.size()),
+                                   SQLITE_STATIC));
+  }
+  Binder& Int(int64_t value) {
+    return Check(sqlite3_bind_int64(statement_, index_, value));
+  }
+  Binder& Null() { return Check(sqlite3_bind_null(statement_, index_)); }
+  int rc() const { return rc_; }
+
+ private:
+  Binder& Check(int rc) {
+    if (rc_ == SQLITE_OK) rc_ = rc;
+    ++index_;
+    return *this;
+  }
+
+  sqlite3_stmt* statement_;
+  int index_ = 1;
+  int rc_ = SQLITE_OK;
+};
+
+auto ResetOnExit(sqlite3_stmt* statement) {
+  return absl::MakeCleanup([statement] {
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+  });
+}
+
+std::string ColumnText(sqlite3_stmt* statement, int column) {
+  const unsigned char* text = sqlite3_column_text(statement, column);
+  if (text == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(text),
+                     sqlite3_column_bytes(statement, column));
+}
+
+int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void SqliteTokenStore::ConnectionCloser::operator()(sqlite3* db) const {
+  sqlite3_close(db);
+}
+
+void SqliteTokenStore::StatementFinalizer::operator()(
+    sqlite3_stmt* statement) const {
+  sqlite3_finalize(statement);
+}
+
+absl::StatusOr<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::Open(
+    const std::string& path) {
+  if (path.empty()) return OpenError(path, "empty path");
+  const bool in_memory = path == ":memory:";
+  struct stat file_stat;
+  const bool existed = in_memory || stat(path.c_str(), &file_stat) == 0;
+
+  std::unique_ptr<SqliteTokenStore> store(new SqliteTokenStore());
+  absl::MutexLock lock(&store->mu_);
+  sqlite3* raw = nullptr;
+  // NOMUTEX: mu_ already serializes every use of the connection.
+  int rc = sqlite3_open_v2(
+      path.c_str(), &raw,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+      nullptr);
+  store->db_.reset(raw);  // closed on every return below
+  if (rc != SQLITE_OK) return OpenError(path, Why(raw, rc));
+  sqlite3* db = raw;
+  // SQLite silently falls back to read-only for a write-protected file.
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return OpenError(path, "the file is read-only");
+  }
+  // Before the first write, so the -wal and -shm files (which SQLite
+  // creates with the database's mode) are private too.
+  if (!existed && chmod(path.c_str(), 0600) != 0) {
+    return OpenError(
+        path,
+        absl::StrCat("chmod 0600: ", std::generic_category().message(errno)));
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+
+  // The first statement that reads the file: "file is not a database" shows
+  // up here.
+  absl::StatusOr<std::string> mode = QueryText(db, "PRAGMA journal_mode=WAL");
+  if (!mode.ok()) return OpenError(path, std::string(mode.status().message()));
+  if (!in_memory && *mode != "wal") {
+    return OpenError(path, absl::StrCat("journal_mode is ", *mode,
+                                        ", not wal (is the file system "
+                                        "local and writable?)"));
+  }
+  // In WAL mode NORMAL never corrupts the file; a power cut may lose the
+  // last tokens issued, which their users simply ask for again.
+  if (auto status = Exec(db, "PRAGMA synchronous=NORMAL", "synchronous");
+      !status.ok()) {
+    return OpenError(path, std::string(status.message()));
+  }
+  if (auto status = CreateSchema(db); !status.ok()) {
+    return OpenError(path, std::string(status.message()));
+  }
+
+  struct {
+    const char* sql;
+    Statement* statement;
+  } statements[] = {
+      {kInsertSql, &store->insert_},
+      {kFindValidSql, &store->find_valid_},
+      {kDeleteForInstanceSql, &store->delete_for_instance_},
+      {kPurgeExpiredSql, &store->purge_expired_},
+  };
+  for (auto& [sql, statement] : statements) {
+    sqlite3_stmt* prepared = nullptr;
+    rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &prepared,
+                            nullptr);
+    statement->reset(prepared);
+    if (rc != SQLITE_OK) {
+      return OpenError(path,
+                       std::string(StatementError(db, rc, sql).message()));
+    }
+  }
+  return store;
+}
+
+SqliteTokenStore::~SqliteTokenStore() = default;
+
+absl::Status SqliteTokenStore::Insert(const ConsoleAuthRecord& record) {
+  if (!LooksLikeTokenHash(record.token_hash)) {
+    return absl::InvalidArgumentError(
+        "token_hash must be a SHA-256 as 64 lowercase hex digits");
+  }
+  absl::MutexLock lock(&mu_);
+  sqlite3_stmt* statement = insert_.get();
+  auto reset = ResetOnExit(statement);
+  Binder bind(statement);
+  bind.Text(record.token_hash)
+      .Text(record.console_type)
+      .Text(record.host)
+      .Int(record.port);
+  if (record.tls_port.has_value()) {
+    bind.Int(*record.tls_port);
+  } else {
+    bind.Null();
+  }
+  if (record.internal_access_path.has_value()) {
+    bind.Text(*record.internal_access_path);
+  } else {
+    bind.Null();
+  }
+  bind.Text(record.instance_uuid)
+      .Text(record.compute_host)
+      .Text(record.access_url_base)
+      .Int(record.expires)
+      .Int(UnixNow());
+  if (bind.rc() != SQLITE_OK) {
+    return StatementError(db_.get(), bind.rc(), "token store insert");
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_DONE) return absl::OkStatus();
+  if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+    return absl::AlreadyExistsError("a console token with this hash exists");
+  }
+  return StatementError(db_.get(), rc, "token store insert");
+}
+
+absl::StatusOr<std::optional<ConsoleAuthRecord>> SqliteTokenStore::FindValid(
+    std::string_view token_hash, int64_t now) {
+  absl::MutexLock lock(&mu_);
+  sqlite3_stmt* statement = find_valid_.get();
+  auto reset = ResetOnExit(statement);
+  Binder bind(statement);
+  bind.Text(token_hash).Int(now);
+  if (bind.rc() != SQLITE_OK) {
+    return StatementError(db_.get(), bind.rc(), "token store find");
+  }
+  int rc = sqlite3_step(statement);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW)
+    return StatementError(db_.get(), rc, "token store find");
+  ConsoleAuthRecord record;
+  record.token_hash = std::string(token_hash);
+  record.console_type = ColumnText(statement, 0);
+  record.host = ColumnText(statement, 1);
+  record.port = static_cast<uint32_t>(sqlite3_column_int64(statement, 2));
+  if (sqlite3_column_type(statement, 3) != SQLITE_NULL) {
+    record.tls_port = static_cast<uint32_t>(sqlite3_column_int64(statement, 3));
+  }
+  if (sqlite3_column_type(statement, 4) != SQLITE_NULL) {
+    record.internal_access_path = ColumnText(statement, 4);
+  }
+  record.instance_uuid = ColumnText(statement, 5);
+  record.compute_host = ColumnText(statement, 6);
+  record.access_url_base = ColumnText(statement, 7);
+  record.expires = sqlite3_column_int64(statement, 8);
+  return record;
+}
+
+absl::StatusOr<int> SqliteTokenStore::DeleteForInstance(std::string_view uuid) {
+  absl::MutexLock lock(&mu_);
+  sqlite3_stmt* statement = delete_for_instance_.get();
+  auto reset = ResetOnExit(statement);
+  Binder bind(statement);
+  bind.Text(uuid);
+  if (bind.rc() != SQLITE_OK) {
+    return StatementError(db_.get(), bind.rc(), "token store delete");
+  }
+  int rc = sqlite3_step(statement);
+  if (rc != SQLITE_DONE)
+    return StatementError(db_.get(), rc, "token store delete");
+  return sqlite3_changes(db_.get());
+}
+
+absl::StatusOr<int> SqliteTokenStore::PurgeExpired(int64_t now) {
+  absl::MutexLock lock(&mu_);
+  sqlite3_stmt* statement = purge_expired_.get();
+  auto reset = ResetOnExit(statement);
+  Binder bind(statement);
+  bind.Int(now);
+  if (bind.rc() != SQLITE_OK) {
+    return StatementError(db_.get(), bind.rc(), "token store purge");
+  }
+  int rc = sqlite3_step(statement);
+  if (rc != SQLITE_DONE)
+    return StatementError(db_.get(), rc, "token store purge");
+  return sqlite3_changes(db_.get());
+}
+
+}  // namespace porthole::controller

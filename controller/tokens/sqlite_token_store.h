@@ -1,0 +1,73 @@
+#ifndef PORTHOLE_CONTROLLER_TOKENS_SQLITE_TOKEN_STORE_H_
+#define PORTHOLE_CONTROLLER_TOKENS_SQLITE_TOKEN_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "controller/tokens/token_store.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace porthole::controller {
+
+// The default TokenStore: one SQLite file (table console_auth_tokens, as in
+// Nova) in WAL mode, so tokens survive a controller restart and an API and a
+// proxy process may share the file (a busy writer is waited for up to
+// kBusyTimeoutMs). The store owns one connection and its prepared statements;
+// every call takes an absl::Mutex, so the store is thread-safe. One locked
+// connection rather than one per call: each operation is a single indexed row
+// lookup or delete, far shorter than preparing a statement again.
+class SqliteTokenStore : public TokenStore {
+ public:
+  static constexpr int kBusyTimeoutMs = 5000;
+
+  // Opens or creates the database at `path` (":memory:" for a private
+  // in-memory store) and creates the schema when missing. A new file gets
+  // mode 0600. Errors read "cannot open token store PATH: why".
+  static absl::StatusOr<std::unique_ptr<SqliteTokenStore>> Open(
+      const std::string& path);
+
+  ~SqliteTokenStore() override;
+  SqliteTokenStore(const SqliteTokenStore&) = delete;
+  SqliteTokenStore& operator=(const SqliteTokenStore&) = delete;
+
+  // INVALID_ARGUMENT unless record.token_hash looks like a SHA-256 hex
+  // digest: the raw token must never reach the disk.
+  absl::Status Insert(const ConsoleAuthRecord& record) override;
+  absl::StatusOr<std::optional<ConsoleAuthRecord>> FindValid(
+      std::string_view token_hash, int64_t now) override;
+  absl::StatusOr<int> DeleteForInstance(std::string_view uuid) override;
+  absl::StatusOr<int> PurgeExpired(int64_t now) override;
+
+ private:
+  struct ConnectionCloser {
+    void operator()(sqlite3* db) const;
+  };
+  struct StatementFinalizer {
+    void operator()(sqlite3_stmt* statement) const;
+  };
+  using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
+  using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
+  SqliteTokenStore() = default;
+
+  absl::Mutex mu_;
+  // Declared before the statements so that it is closed after them.
+  Connection db_ ABSL_GUARDED_BY(mu_);
+  Statement insert_ ABSL_GUARDED_BY(mu_);
+  Statement find_valid_ ABSL_GUARDED_BY(mu_);
+  Statement delete_for_instance_ ABSL_GUARDED_BY(mu_);
+  Statement purge_expired_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace porthole::controller
+
+#endif  // PORTHOLE_CONTROLLER_TOKENS_SQLITE_TOKEN_STORE_H_

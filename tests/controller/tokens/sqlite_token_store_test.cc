@@ -1,0 +1,364 @@
+#include "controller/tokens/sqlite_token_store.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "controller/tokens/console_token.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/child_process.h"
+
+namespace porthole::controller {
+namespace {
+
+using ::porthole::testing::ReadFile;
+using ::porthole::testing::TempDir;
+using ::porthole::testing::WriteFile;
+using ::testing::HasSubstr;
+
+constexpr char kServerA[] = "b48316c5-71e8-45e4-9884-6c78055b9b13";
+constexpr char kServerB[] = "6d0c9d43-2a4e-4d8f-9a55-0a2b7c6e1f00";
+
+ConsoleAuthRecord MakeRecord(const std::string& token,
+                             const std::string& instance_uuid,
+                             int64_t expires) {
+  ConsoleAuthRecord record;
+  record.token_hash = HashConsoleToken(token);
+  record.console_type = "novnc";
+  record.host = "192.0.2.10";
+  record.port = 5901;
+  record.instance_uuid = instance_uuid;
+  record.compute_host = "compute-1";
+  record.access_url_base = "http://127.0.0.1:6080/vnc_lite.html";
+  record.expires = expires;
+  return record;
+}
+
+// Runs one single-value query on its own connection to the file, the way an
+// operator's sqlite3 shell would see it.
+std::string QueryFile(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  std::string value;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) ==
+          SQLITE_OK &&
+      sqlite3_step(statement) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(statement, 0);
+    if (text != nullptr) value = reinterpret_cast<const char*>(text);
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return value;
+}
+
+class SqliteTokenStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<SqliteTokenStore> OpenStore() {
+    auto store = SqliteTokenStore::Open(path_);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+  // Every byte SQLite keeps on disk for the store: the database, its
+  // write-ahead log and the shared-memory index.
+  std::string DiskBytes() {
+    return ReadFile(path_) + ReadFile(path_ + "-wal") +
+           ReadFile(path_ + "-shm");
+  }
+
+  TempDir dir_;
+  std::string path_ = dir_.path() + "/tokens.db";
+};
+
+TEST_F(SqliteTokenStoreTest, InsertThenFindValid_ReturnsEveryField) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::string token = NewConsoleToken();
+  ConsoleAuthRecord record = MakeRecord(token, kServerA, 1000);
+  record.console_type = "spice-direct";
+  record.tls_port = 5902;
+  record.internal_access_path = "/websockify";
+  ASSERT_TRUE(store->Insert(record).ok());
+
+  auto found = store->FindValid(HashConsoleToken(token), 999);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_TRUE(found->has_value());
+  const ConsoleAuthRecord& got = **found;
+  EXPECT_EQ(got.token_hash, record.token_hash);
+  EXPECT_EQ(got.console_type, "spice-direct");
+  EXPECT_EQ(got.host, "192.0.2.10");
+  EXPECT_EQ(got.port, 5901u);
+  EXPECT_EQ(got.tls_port, std::optional<uint32_t>(5902));
+  EXPECT_EQ(got.internal_access_path,
+            std::optional<std::string>("/websockify"));
+  EXPECT_EQ(got.instance_uuid, kServerA);
+  EXPECT_EQ(got.compute_host, "compute-1");
+  EXPECT_EQ(got.access_url_base, "http://127.0.0.1:6080/vnc_lite.html");
+  EXPECT_EQ(got.expires, 1000);
+}
+
+TEST_F(SqliteTokenStoreTest, FindValid_NullableFieldsAbsent_StayAbsent) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::string token = NewConsoleToken();
+  ConsoleAuthRecord record = MakeRecord(token, kServerA, 1000);
+  record.access_url_base = "";  // empty, not NULL
+  ASSERT_TRUE(store->Insert(record).ok());
+  auto found = store->FindValid(HashConsoleToken(token), 0);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_FALSE((*found)->tls_port.has_value());
+  EXPECT_FALSE((*found)->internal_access_path.has_value());
+  EXPECT_EQ((*found)->access_url_base, "");
+}
+
+TEST_F(SqliteTokenStoreTest, FindValid_AtOrAfterExpiry_NotFound) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::string token = NewConsoleToken();
+  ASSERT_TRUE(store->Insert(MakeRecord(token, kServerA, 1000)).ok());
+  std::string hash = HashConsoleToken(token);
+
+  EXPECT_TRUE(store->FindValid(hash, 999)->has_value());
+  EXPECT_FALSE(store->FindValid(hash, 1000)->has_value());  // expires > now
+  EXPECT_FALSE(store->FindValid(hash, 5000)->has_value());
+  // Not single-use: still valid for a second lookup before expiry.
+  EXPECT_TRUE(store->FindValid(hash, 999)->has_value());
+}
+
+TEST_F(SqliteTokenStoreTest, FindValid_UnknownOrRawToken_NotFound) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::string token = NewConsoleToken();
+  ASSERT_TRUE(store->Insert(MakeRecord(token, kServerA, 1000)).ok());
+  EXPECT_FALSE(
+      store->FindValid(HashConsoleToken(NewConsoleToken()), 0)->has_value());
+  EXPECT_FALSE(store->FindValid(token, 0)->has_value());
+  EXPECT_FALSE(store->FindValid("", 0)->has_value());
+}
+
+TEST_F(SqliteTokenStoreTest, DiskFiles_HoldTheHashButNeverTheToken) {
+  std::string token = NewConsoleToken();
+  std::string hash = HashConsoleToken(token);
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Insert(MakeRecord(token, kServerA, 1000)).ok());
+    // While open, the row is in the write-ahead log.
+    std::string bytes = DiskBytes();
+    EXPECT_NE(bytes.find(hash), std::string::npos) << "search is broken";
+    EXPECT_EQ(bytes.find(token), std::string::npos);
+  }
+  // After close, SQLite has checkpointed it into the database file.
+  std::string bytes = ReadFile(path_);
+  EXPECT_NE(bytes.find(hash), std::string::npos);
+  EXPECT_EQ(bytes.find(token), std::string::npos);
+}
+
+TEST_F(SqliteTokenStoreTest, Insert_RawTokenAsHash_InvalidArgument) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::string token = NewConsoleToken();
+  ConsoleAuthRecord record = MakeRecord(token, kServerA, 1000);
+  record.token_hash = token;
+  absl::Status status = store->Insert(record);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_EQ(DiskBytes().find(token), std::string::npos);
+}
+
+TEST_F(SqliteTokenStoreTest, Insert_SameHashTwice_AlreadyExists) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::string token = NewConsoleToken();
+  ASSERT_TRUE(store->Insert(MakeRecord(token, kServerA, 1000)).ok());
+  absl::Status status = store->Insert(MakeRecord(token, kServerB, 2000));
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists) << status;
+  // The first row is untouched.
+  auto found = store->FindValid(HashConsoleToken(token), 0);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->instance_uuid, kServerA);
+  // The statement is usable again after the failure.
+  EXPECT_TRUE(store->Insert(MakeRecord(NewConsoleToken(), kServerB, 1)).ok());
+}
+
+TEST_F(SqliteTokenStoreTest, DeleteForInstance_RemovesOnlyThatServersTokens) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::vector<std::string> a_tokens, b_tokens;
+  for (int i = 0; i < 3; ++i) a_tokens.push_back(NewConsoleToken());
+  for (int i = 0; i < 2; ++i) b_tokens.push_back(NewConsoleToken());
+  for (const auto& t : a_tokens) {
+    ASSERT_TRUE(store->Insert(MakeRecord(t, kServerA, 1000)).ok());
+  }
+  for (const auto& t : b_tokens) {
+    ASSERT_TRUE(store->Insert(MakeRecord(t, kServerB, 1000)).ok());
+  }
+
+  EXPECT_EQ(*store->DeleteForInstance(kServerA), 3);
+  for (const auto& t : a_tokens) {
+    EXPECT_FALSE(store->FindValid(HashConsoleToken(t), 0)->has_value());
+  }
+  for (const auto& t : b_tokens) {
+    EXPECT_TRUE(store->FindValid(HashConsoleToken(t), 0)->has_value());
+  }
+  EXPECT_EQ(*store->DeleteForInstance(kServerA), 0);
+  EXPECT_EQ(*store->DeleteForInstance("no-such-server"), 0);
+}
+
+TEST_F(SqliteTokenStoreTest, PurgeExpired_RemovesRowsAtOrBeforeNow) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::vector<std::string> tokens;
+  for (int64_t expires : {100, 200, 300, 400}) {
+    tokens.push_back(NewConsoleToken());
+    ASSERT_TRUE(
+        store->Insert(MakeRecord(tokens.back(), kServerA, expires)).ok());
+  }
+  EXPECT_EQ(*store->PurgeExpired(50), 0);
+  EXPECT_EQ(*store->PurgeExpired(200), 2);
+  EXPECT_EQ(*store->PurgeExpired(200), 0);
+  // Purged rows are gone even for a caller whose clock runs behind.
+  EXPECT_FALSE(store->FindValid(HashConsoleToken(tokens[0]), 0)->has_value());
+  EXPECT_FALSE(store->FindValid(HashConsoleToken(tokens[1]), 0)->has_value());
+  EXPECT_TRUE(store->FindValid(HashConsoleToken(tokens[2]), 250)->has_value());
+  EXPECT_EQ(*store->PurgeExpired(1000), 2);
+}
+
+TEST_F(SqliteTokenStoreTest, Tokens_SurviveClosingAndReopening) {
+  std::string token = NewConsoleToken();
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Insert(MakeRecord(token, kServerA, 1000)).ok());
+  }
+  auto reopened = OpenStore();
+  ASSERT_NE(reopened, nullptr);
+  auto found = reopened->FindValid(HashConsoleToken(token), 999);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->instance_uuid, kServerA);
+}
+
+TEST_F(SqliteTokenStoreTest, TwoStoresOnOneFile_SeeEachOthersTokens) {
+  // An API process and a proxy process sharing the file.
+  auto api = OpenStore();
+  auto proxy = OpenStore();
+  ASSERT_NE(api, nullptr);
+  ASSERT_NE(proxy, nullptr);
+  std::string token = NewConsoleToken();
+  ASSERT_TRUE(api->Insert(MakeRecord(token, kServerA, 1000)).ok());
+  EXPECT_TRUE(proxy->FindValid(HashConsoleToken(token), 0)->has_value());
+  EXPECT_EQ(*proxy->DeleteForInstance(kServerA), 1);
+  EXPECT_FALSE(api->FindValid(HashConsoleToken(token), 0)->has_value());
+}
+
+TEST_F(SqliteTokenStoreTest, Open_UsesWalJournalAndTheNovaSchema) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(QueryFile(path_, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "1");
+  for (const char* index : {"console_auth_tokens_instance_uuid_idx",
+                            "console_auth_tokens_expires_idx"}) {
+    EXPECT_EQ(
+        QueryFile(path_, absl::StrCat("SELECT count(*) FROM sqlite_master"
+                                      " WHERE type = 'index' AND name = '",
+                                      index, "'")),
+        "1")
+        << index;
+  }
+}
+
+TEST_F(SqliteTokenStoreTest, Open_NewFile_IsReadableOnlyByOwner) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Insert(MakeRecord(NewConsoleToken(), kServerA, 1)).ok());
+  for (const std::string& file : {path_, path_ + "-wal"}) {
+    struct stat file_stat;
+    ASSERT_EQ(stat(file.c_str(), &file_stat), 0) << file;
+    EXPECT_EQ(file_stat.st_mode & 0777, 0600u) << file;
+  }
+}
+
+TEST_F(SqliteTokenStoreTest, Open_MissingDirectory_SaysWhichPathAndWhy) {
+  std::string path = dir_.path() + "/missing/tokens.db";
+  auto store = SqliteTokenStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(store.status().message()),
+              HasSubstr("cannot open token store " + path + ": "));
+  EXPECT_THAT(std::string(store.status().message()),
+              HasSubstr("No such file or directory"));
+}
+
+TEST_F(SqliteTokenStoreTest, Open_NotADatabase_SaysSo) {
+  WriteFile(path_, std::string(4096, 'x'));
+  auto store = SqliteTokenStore::Open(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(std::string(store.status().message()),
+              HasSubstr("cannot open token store " + path_ + ": "));
+  EXPECT_THAT(std::string(store.status().message()),
+              HasSubstr("file is not a database"));
+}
+
+TEST_F(SqliteTokenStoreTest, Open_NewerSchema_Refused) {
+  { ASSERT_NE(OpenStore(), nullptr); }
+  QueryFile(path_, "PRAGMA user_version = 7");
+  auto store = SqliteTokenStore::Open(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(std::string(store.status().message()),
+              HasSubstr("schema version 7 is newer"));
+}
+
+TEST_F(SqliteTokenStoreTest, Open_InMemory_Works) {
+  auto store = SqliteTokenStore::Open(":memory:");
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::string token = NewConsoleToken();
+  ASSERT_TRUE((*store)->Insert(MakeRecord(token, kServerA, 10)).ok());
+  EXPECT_TRUE((*store)->FindValid(HashConsoleToken(token), 0)->has_value());
+}
+
+TEST_F(SqliteTokenStoreTest, ConcurrentInsertsFindsAndPurges_From8Threads) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 250;
+  std::atomic<int> failures{0};
+  std::vector<std::vector<std::string>> tokens(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::string uuid = absl::StrCat("server-", t);
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string token = NewConsoleToken();
+        // Odd rows are already expired at now=500, the time every
+        // PurgeExpired call uses, so any thread may purge them at any moment.
+        const bool lasting = i % 2 == 0;
+        int64_t expires = lasting ? 1000 : 100;
+        if (!store->Insert(MakeRecord(token, uuid, expires)).ok()) ++failures;
+        auto found = store->FindValid(HashConsoleToken(token), 50);
+        if (!found.ok() || (lasting && !found->has_value())) ++failures;
+        if (i % 50 == 0 && !store->PurgeExpired(500).ok()) ++failures;
+        if (lasting) tokens[t].push_back(token);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_TRUE(store->PurgeExpired(500).ok());
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_EQ(tokens[t].size(), kPerThread / 2u);
+    for (const auto& token : tokens[t]) {
+      EXPECT_TRUE(store->FindValid(HashConsoleToken(token), 500)->has_value());
+    }
+    EXPECT_EQ(*store->DeleteForInstance(absl::StrCat("server-", t)),
+              kPerThread / 2);
+  }
+}
+
+}  // namespace
+}  // namespace porthole::controller
