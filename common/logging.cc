@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 
 namespace porthole {
@@ -43,6 +44,14 @@ std::string Timestamp() {
 }
 
 }  // namespace
+
+absl::StatusOr<LogLevel> ParseLogLevel(std::string_view text) {
+  for (LogLevel level : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarning,
+                         LogLevel::kError}) {
+    if (absl::AsciiStrToLower(LevelName(level)) == text) return level;
+  }
+  return absl::InvalidArgumentError("expected debug, info, warning or error");
+}
 
 void SetMinLogLevel(LogLevel level) {
   min_level.store(static_cast<int>(level));

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 
 namespace porthole {
@@ -17,6 +18,9 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 // Thread-safe. Messages are sanitized: control characters become '?', so a
 // hostile domain name cannot forge log lines.
 void Log(LogLevel level, std::string_view component, std::string_view message);
+
+// "debug", "info", "warning" or "error".
+absl::StatusOr<LogLevel> ParseLogLevel(std::string_view text);
 
 // Lines below this level are dropped. Default kInfo; set once at startup.
 void SetMinLogLevel(LogLevel level);

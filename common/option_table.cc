@@ -198,4 +198,56 @@ absl::StatusOr<long> ParseInteger(std::string_view text, long min, long max) {
   return value;
 }
 
+OptionSetter StoreString(std::string* out) {
+  return [out](const std::string& v) {
+    *out = v;
+    return absl::OkStatus();
+  };
+}
+
+OptionSetter StoreBool(bool* out) {
+  return [out](const std::string& v) -> absl::Status {
+    absl::StatusOr<bool> b = ParseBool(v);
+    if (!b.ok()) return b.status();
+    *out = *b;
+    return absl::OkStatus();
+  };
+}
+
+OptionSetter StoreSeconds(double* out) {
+  return [out](const std::string& v) -> absl::Status {
+    absl::StatusOr<double> s = ParseSeconds(v);
+    if (!s.ok()) return s.status();
+    *out = *s;
+    return absl::OkStatus();
+  };
+}
+
+OptionSetter StoreDuration(absl::Duration* out) {
+  return [out](const std::string& v) -> absl::Status {
+    absl::StatusOr<double> s = ParseSeconds(v);
+    if (!s.ok()) return s.status();
+    *out = absl::Seconds(*s);
+    return absl::OkStatus();
+  };
+}
+
+OptionSetter StoreLogLevel(LogLevel* out) {
+  return [out](const std::string& v) -> absl::Status {
+    absl::StatusOr<LogLevel> level = ParseLogLevel(v);
+    if (!level.ok()) return level.status();
+    *out = *level;
+    return absl::OkStatus();
+  };
+}
+
+OptionSetter StoreHostPort(HostPort* out, uint16_t default_port) {
+  return [out, default_port](const std::string& v) -> absl::Status {
+    absl::StatusOr<HostPort> hp = ParseHostPort(v, default_port);
+    if (!hp.ok()) return hp.status();
+    *out = *hp;
+    return absl::OkStatus();
+  };
+}
+
 }  // namespace porthole

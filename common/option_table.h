@@ -8,7 +8,10 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/host_port.h"
 #include "common/ini_file.h"
+#include "common/logging.h"
 
 namespace porthole {
 
@@ -63,6 +66,24 @@ class OptionTable {
 absl::StatusOr<bool> ParseBool(std::string_view text);
 absl::StatusOr<double> ParseSeconds(std::string_view text);
 absl::StatusOr<long> ParseInteger(std::string_view text, long min, long max);
+
+// Ready-made Option::set functions that parse and store into `*out`.
+using OptionSetter = std::function<absl::Status(const std::string&)>;
+OptionSetter StoreString(std::string* out);
+OptionSetter StoreBool(bool* out);
+OptionSetter StoreSeconds(double* out);
+OptionSetter StoreDuration(absl::Duration* out);
+OptionSetter StoreLogLevel(LogLevel* out);
+OptionSetter StoreHostPort(HostPort* out, uint16_t default_port);
+template <typename Int>
+OptionSetter StoreInteger(Int* out, long min, long max) {
+  return [out, min, max](const std::string& v) -> absl::Status {
+    absl::StatusOr<long> n = ParseInteger(v, min, max);
+    if (!n.ok()) return n.status();
+    *out = static_cast<Int>(*n);
+    return absl::OkStatus();
+  };
+}
 
 }  // namespace porthole
 
