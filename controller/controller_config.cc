@@ -1,0 +1,141 @@
+#include "controller/controller_config.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace porthole::controller {
+namespace {
+
+OptionSetter StoreUrl(std::string* out) {
+  return [out](const std::string& v) -> absl::Status {
+    if (!v.starts_with("http://") && !v.starts_with("https://") &&
+        !v.starts_with("ws://") && !v.starts_with("wss://")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "expected an http(s):// or ws(s):// URL, got '", v, "'"));
+    }
+    *out = v;
+    return absl::OkStatus();
+  };
+}
+
+}  // namespace
+
+OptionTable ControllerOptions(ControllerConfig* c) {
+  OptionTable t;
+  t.Add({"api", "enabled", "", "true",
+         "serve the compute API (false: run only the console proxies)",
+         StoreBool(&c->api_enabled)});
+  t.Add({"api", "listen", "listen", "0.0.0.0:8774",
+         "host:port of the compute API", StoreHostPort(&c->http.listen, 8774)});
+  t.Add(
+      {"api", "auth_strategy", "auth-strategy", "tokens",
+       "tokens (X-Auth-Token looked up in tokens_file) or noauth2 "
+       "(Nova's development mode: token 'user:project', user 'admin' is admin)",
+       [c](const std::string& v) -> absl::Status {
+         if (v != "tokens" && v != "noauth2") {
+           return absl::InvalidArgumentError("expected tokens or noauth2");
+         }
+         c->auth_strategy = v;
+         return absl::OkStatus();
+       }});
+  t.Add({"api", "tokens_file", "tokens-file", "/etc/porthole/api-tokens",
+         "one line per API token: TOKEN USER_ID PROJECT_ID ROLE[,ROLE...]; "
+         "re-read on SIGHUP",
+         StoreString(&c->tokens_file)});
+  t.Add({"api", "max_body_bytes", "", "65536",
+         "larger request bodies get 413 without being read",
+         StoreInteger(&c->api.max_body_bytes, 1, 16 << 20)});
+  t.Add({"api", "header_timeout", "", "10",
+         "seconds a client gets to send a request's head (and then its body)",
+         StoreDuration(&c->http.header_timeout)});
+  t.Add({"api", "idle_timeout", "", "60",
+         "seconds an idle keep-alive connection stays open",
+         StoreDuration(&c->http.idle_timeout)});
+  t.Add({"api", "max_connections", "", "1024",
+         "open API connections beyond this get 503",
+         StoreInteger(&c->http.max_connections, 1, 1 << 20)});
+  t.Add({"api", "workers", "", "16",
+         "threads that run API requests (they wait on agents and the token "
+         "store)",
+         StoreInteger(&c->http.handler_threads, 1, 1024)});
+  t.Add({"api", "compute_link_prefix", "", "",
+         "scheme://host[:port] for links in responses; empty: http:// and "
+         "the request's Host header",
+         StoreString(&c->api.compute_link_prefix)});
+  t.Add({"keystone_authtoken", "www_authenticate_uri", "", "",
+         "identity URL named in the WWW-Authenticate header of 401 responses",
+         StoreString(&c->api.www_authenticate_uri)});
+  t.Add({"agents", "hosts", "agents", "",
+         "the compute hosts: NAME=HOST:PORT, ... (NAME is the host name Nova "
+         "knows); re-read on SIGHUP",
+         [c](const std::string& v) -> absl::Status {
+           absl::StatusOr<std::vector<AgentEndpoint>> agents =
+               ParseAgentHosts(v);
+           if (!agents.ok()) return agents.status();
+           c->fleet.agents = *agents;
+           return absl::OkStatus();
+         }});
+  t.Add(
+      {"agents", "timeout", "", "2",
+       "seconds any call to an agent may take before the API answers an error",
+       StoreDuration(&c->fleet.timeout)});
+  t.Add({"agents", "cert_file", "", "",
+         "PEM client certificate for mTLS to the agents; empty: plaintext",
+         StoreString(&c->fleet.tls.cert_file)});
+  t.Add({"agents", "key_file", "", "", "PEM private key of that certificate",
+         StoreString(&c->fleet.tls.key_file)});
+  t.Add({"agents", "ca_file", "", "",
+         "PEM CA that signed the agents' certificates (turns TLS on)",
+         StoreString(&c->fleet.tls.ca_file)});
+  t.Add({"fleet", "default_project_id", "", "",
+         "project that owns domains without Nova owner metadata; empty: "
+         "only admins see them",
+         StoreString(&c->api.default_project_id)});
+  t.Add({"consoleauth", "store", "token-store",
+         "sqlite:///var/lib/porthole/tokens.db",
+         "where console tokens live: sqlite:///ABSOLUTE/PATH",
+         StoreString(&c->token_store)});
+  t.Add({"consoleauth", "token_ttl", "", "600",
+         "seconds a console token stays valid",
+         StoreInteger(&c->api.consoles.token_ttl_seconds, 1, 86400 * 7)});
+  t.Add({"consoleauth", "purge_interval", "", "60",
+         "seconds between sweeps that delete expired tokens",
+         StoreSeconds(&c->purge_interval_seconds)});
+  t.Add({"vnc", "enabled", "", "true", "hand out noVNC consoles",
+         StoreBool(&c->api.consoles.vnc_enabled)});
+  t.Add({"vnc", "novncproxy_base_url", "", kDefaultNoVncProxyBaseUrl,
+         "public URL of the noVNC page; the token is added as "
+         "?path=%3Ftoken%3D...",
+         StoreUrl(&c->api.consoles.novncproxy_base_url)});
+  t.Add({"spice", "enabled", "", "true", "hand out SPICE consoles",
+         StoreBool(&c->api.consoles.spice_enabled)});
+  t.Add({"spice", "html5proxy_base_url", "", kDefaultSpiceHtml5ProxyBaseUrl,
+         "public URL of the spice-html5 page; the token is added as ?token=...",
+         StoreUrl(&c->api.consoles.html5proxy_base_url)});
+  t.Add({"spice", "spice_direct_proxy_base_url", "",
+         kDefaultSpiceDirectProxyBaseUrl,
+         "base URL handed out for spice-direct consoles (microversion 2.99+)",
+         StoreUrl(&c->api.consoles.spice_direct_proxy_base_url)});
+  t.Add({"serial_console", "enabled", "", "true", "hand out serial consoles",
+         StoreBool(&c->api.consoles.serial_enabled)});
+  t.Add({"serial_console", "base_url", "", kDefaultSerialConsoleBaseUrl,
+         "public WebSocket URL of the serial proxy; the token is added as "
+         "?token=...",
+         StoreUrl(&c->api.consoles.serial_base_url)});
+  t.Add({"DEFAULT", "log_level", "log-level", "info",
+         "debug, info, warning or error", StoreLogLevel(&c->log_level)});
+  t.Add({"DEFAULT", "shutdown_grace", "", "5",
+         "seconds requests and console sessions get to finish after SIGTERM",
+         StoreSeconds(&c->shutdown_grace_seconds)});
+  return t;
+}
+
+absl::StatusOr<ControllerConfig> LoadControllerConfig(
+    const std::vector<std::string>& args, std::vector<std::string>* rest) {
+  ControllerConfig config;
+  absl::Status s =
+      ControllerOptions(&config).Load(args, kDefaultControllerConfigPath, rest);
+  if (!s.ok()) return s;
+  return config;
+}
+
+}  // namespace porthole::controller

@@ -1,0 +1,48 @@
+#ifndef PORTHOLE_CONTROLLER_CONTROLLER_CONFIG_H_
+#define PORTHOLE_CONTROLLER_CONTROLLER_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/host_port.h"
+#include "common/logging.h"
+#include "common/option_table.h"
+#include "controller/api/api_config.h"
+#include "controller/fleet/fleet.h"
+#include "controller/http/http_server.h"
+
+namespace porthole::controller {
+
+inline constexpr char kDefaultControllerConfigPath[] =
+    "/etc/porthole/controller.conf";
+
+// Everything porthole-controller can be told, from
+// /etc/porthole/controller.conf and flags. Section and option names follow
+// Nova's where Nova has one ([vnc] novncproxy_base_url, [consoleauth]
+// token_ttl, ...).
+struct ControllerConfig {
+  bool api_enabled = true;
+  HttpServerOptions http;  // [api] listen and the HTTP limits
+  ApiConfig api;           // consoles, body limit, links, default project
+  std::string auth_strategy = "tokens";  // tokens | noauth2
+  std::string tokens_file = "/etc/porthole/api-tokens";
+  FleetOptions fleet;
+  std::string token_store = "sqlite:///var/lib/porthole/tokens.db";
+  double purge_interval_seconds = 60;
+  LogLevel log_level = LogLevel::kInfo;
+  double shutdown_grace_seconds = 5;
+};
+
+// The option table that fills `config`. Also used to print --help and the
+// configuration reference.
+OptionTable ControllerOptions(ControllerConfig* config);
+
+// Defaults, then the config file (--config or the default path), then flags.
+// Arguments that are not options go to `rest`.
+absl::StatusOr<ControllerConfig> LoadControllerConfig(
+    const std::vector<std::string>& args, std::vector<std::string>* rest);
+
+}  // namespace porthole::controller
+
+#endif  // PORTHOLE_CONTROLLER_CONTROLLER_CONFIG_H_

@@ -1,0 +1,185 @@
+// porthole-controller: the Nova-compatible console API and the console
+// proxies. See controller/README.md.
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/logging.h"
+#include "common/signal_waiter.h"
+#include "common/systemd_notifier.h"
+#include "controller/api/api_handler.h"
+#include "controller/api/nova_error.h"
+#include "controller/auth/noauth2_authenticator.h"
+#include "controller/auth/tokens_file_authenticator.h"
+#include "controller/controller_config.h"
+#include "controller/fleet/fleet.h"
+#include "controller/http/http_server.h"
+#include "controller/tokens/token_store_factory.h"
+
+namespace porthole::controller {
+namespace {
+
+bool HasArg(const std::vector<std::string>& args, const std::string& flag) {
+  for (const std::string& a : args) {
+    if (a == flag) return true;
+  }
+  return false;
+}
+
+int Fail(const absl::Status& status, int code = 1) {
+  std::cerr << "porthole-controller: " << status.message() << "\n";
+  return code;
+}
+
+// The parts of the configuration that SIGHUP re-reads: the agent list and
+// the API tokens file. Everything else needs a restart.
+void Reload(const std::vector<std::string>& args, Fleet& fleet,
+            TokensFileAuthenticator* tokens_file) {
+  std::vector<std::string> rest;
+  absl::StatusOr<ControllerConfig> fresh = LoadControllerConfig(args, &rest);
+  if (!fresh.ok()) {
+    LogError("controller", "SIGHUP: keeping the old configuration: ",
+             std::string(fresh.status().message()));
+    return;
+  }
+  fleet.SetAgents(fresh->fleet.agents);
+  if (tokens_file != nullptr) {
+    if (absl::Status s = tokens_file->Reload(); !s.ok()) {
+      LogError("controller", "SIGHUP: keeping the old API tokens: ",
+               std::string(s.message()));
+    }
+  }
+  LogInfo("controller", "SIGHUP: reloaded agents and API tokens ",
+          LogField("agents", std::to_string(fresh->fleet.agents.size())));
+}
+
+int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
+          SignalWaiter& signals) {
+  const SystemdNotifier notifier;
+  absl::StatusOr<std::unique_ptr<TokenStore>> store =
+      OpenTokenStore(config.token_store);
+  if (!store.ok()) return Fail(store.status());
+
+  std::unique_ptr<Authenticator> authenticator;
+  TokensFileAuthenticator* tokens_file = nullptr;
+  if (config.auth_strategy == "noauth2") {
+    LogWarning("controller",
+               "[api] auth_strategy = noauth2: any caller can act as any "
+               "user; for development only");
+    authenticator = std::make_unique<Noauth2Authenticator>();
+  } else {
+    auto loaded = TokensFileAuthenticator::Load(config.tokens_file);
+    if (!loaded.ok()) return Fail(loaded.status(), 2);
+    tokens_file = loaded->get();
+    authenticator = std::move(*loaded);
+  }
+
+  TokenStore* tokens = store->get();
+  Fleet fleet(config.fleet, [tokens](const std::string& uuid,
+                                     std::string_view reason) {
+    absl::StatusOr<int> revoked = tokens->DeleteForInstance(uuid);
+    if (revoked.ok() && *revoked > 0) {
+      LogInfo("controller", "revoked console tokens ", LogField("server", uuid),
+              " ", LogField("count", std::to_string(*revoked)), " ",
+              LogField("reason", reason));
+    }
+  });
+  if (absl::Status s = fleet.Start(); !s.ok()) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("[agents] TLS: ", std::string(s.message()))));
+  }
+
+  ApiHandler api(config.api, authenticator.get(), &fleet, tokens);
+  std::unique_ptr<HttpServer> http;
+  if (config.api_enabled) {
+    HttpServerOptions options = config.http;
+    options.max_body_bytes = config.api.max_body_bytes;
+    http = std::make_unique<HttpServer>(
+        options,
+        [&api](const HttpRequest& request) { return api.Handle(request); },
+        [](int status, const std::string& reason) {
+          return NovaFault(status, reason);
+        });
+    if (absl::Status s = http->Start(); !s.ok()) return Fail(s);
+    LogInfo(
+        "controller", "compute API listening ",
+        LogField("address",
+                 HostPort{config.http.listen.host, http->port()}.ToString()));
+  }
+  notifier.Ready("serving");
+
+  const absl::Duration tick =
+      notifier.WatchdogInterval().value_or(absl::Seconds(1));
+  absl::Time next_purge = absl::Now();
+  for (;;) {
+    notifier.Watchdog();
+    if (absl::Now() >= next_purge) {
+      absl::StatusOr<int> purged =
+          tokens->PurgeExpired(absl::ToUnixSeconds(absl::Now()));
+      if (!purged.ok()) {
+        LogWarning("controller", "token purge failed: ",
+                   std::string(purged.status().message()));
+      } else if (*purged > 0) {
+        LogInfo("controller", "purged expired console tokens ",
+                LogField("count", std::to_string(*purged)));
+      }
+      next_purge = absl::Now() + absl::Seconds(config.purge_interval_seconds);
+    }
+    std::optional<int> sig = signals.Wait(tick);
+    if (!sig) continue;
+    if (*sig == SIGHUP) {
+      notifier.Reloading();
+      Reload(args, fleet, tokens_file);
+      notifier.Ready("serving");
+      continue;
+    }
+    break;
+  }
+
+  LogInfo("controller", "stopping");
+  notifier.Stopping();
+  const absl::Duration grace = absl::Seconds(config.shutdown_grace_seconds);
+  if (http != nullptr) http->Stop(grace);
+  fleet.Stop();
+  LogInfo("controller", "stopped");
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  SignalWaiter signals;  // first: every later thread inherits the mask
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (HasArg(args, "--help")) {
+    ControllerConfig unused;
+    std::cout << ControllerOptions(&unused).Usage("porthole-controller")
+              << "  --version\n  --print-config-reference\n";
+    return 0;
+  }
+  if (HasArg(args, "--version")) {
+    std::cout << "porthole-controller " << PORTHOLE_VERSION << "\n";
+    return 0;
+  }
+  if (HasArg(args, "--print-config-reference")) {
+    ControllerConfig unused;
+    std::cout << ControllerOptions(&unused).ReferenceMarkdown();
+    return 0;
+  }
+  std::vector<std::string> rest;
+  absl::StatusOr<ControllerConfig> config = LoadControllerConfig(args, &rest);
+  if (!config.ok()) return Fail(config.status(), 2);
+  if (!rest.empty()) {
+    return Fail(absl::InvalidArgumentError(absl::StrCat(
+                    "unknown argument '", rest[0], "' (see --help)")),
+                2);
+  }
+  SetMinLogLevel(config->log_level);
+  return Serve(*config, args, signals);
+}
+
+}  // namespace
+}  // namespace porthole::controller
+
+int main(int argc, char** argv) {
+  return porthole::controller::Main(argc, argv);
+}
