@@ -1,0 +1,61 @@
+#ifndef PORTHOLE_TESTS_SUPPORT_CONTROLLER_STACK_H_
+#define PORTHOLE_TESTS_SUPPORT_CONTROLLER_STACK_H_
+
+#include <memory>
+#include <string>
+
+#include "tests/support/child_process.h"
+
+namespace porthole::testing {
+
+// API tokens the stack's tokens file defines. alice owns vm-vnc and vm-off
+// in tests/data/three_domains_node.xml; bob owns vm-spice.
+inline constexpr char kAdminToken[] = "admin-secret";
+inline constexpr char kAliceToken[] = "alice-secret";
+inline constexpr char kBobToken[] = "bob-secret";
+inline constexpr char kReaderToken[] =
+    "reader-secret";  // alice's project, reader only
+inline constexpr char kAliceProject[] = "bbbbbbbb-0000-4000-8000-000000000001";
+
+// The real daemons, as an operator runs them: one porthole-agent on a
+// libvirt test-driver node file, and porthole-controller with a config file,
+// a tokens file (plus "notused", what openstack's auth type none sends, as
+// alice) and a SQLite token store, all on free loopback ports in a private
+// directory. Processes are stopped by PID when the stack goes away.
+class ControllerStack {
+ public:
+  explicit ControllerStack(
+      std::string node_file = SourceDir() +
+                              "/tests/data/three_domains_node.xml",
+      std::string extra_config = "");
+  ~ControllerStack();
+
+  // Starts both and waits until the controller serves and knows the agent's
+  // servers. False when something did not come up (see the logs).
+  bool Start();
+  bool StartAgent();
+  void KillAgent();
+  bool StartController();
+  void StopController();
+
+  int api_port() const { return api_port_; }
+  int agent_port() const { return agent_port_; }
+  const std::string& dir() const { return dir_.path(); }
+  std::string config_path() const { return dir_.path() + "/controller.conf"; }
+  std::string ControllerLog() const;
+  std::string AgentLog() const;
+  ChildProcess* controller() { return controller_.get(); }
+
+ private:
+  TempDir dir_;
+  std::string node_file_;
+  std::string extra_config_;
+  int api_port_ = 0;
+  int agent_port_ = 0;
+  std::unique_ptr<ChildProcess> agent_;
+  std::unique_ptr<ChildProcess> controller_;
+};
+
+}  // namespace porthole::testing
+
+#endif  // PORTHOLE_TESTS_SUPPORT_CONTROLLER_STACK_H_
