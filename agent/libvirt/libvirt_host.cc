@@ -107,7 +107,8 @@ class EventLoop {
     stop_.store(true);
     // A short periodic timeout wakes the blocked iteration now and bounds
     // the draining ones below.
-    int timer = virEventAddTimeout(1, [](int, void*) {}, nullptr, nullptr);
+    int timer = virEventAddTimeout(
+        1, [](int, void*) {}, nullptr, nullptr);
     thread_.join();
     if (timer >= 0) virEventRemoveTimeout(timer);
   }
@@ -195,7 +196,7 @@ std::string DomainUuid(virDomainPtr dom) {
 
 // The outcome of a connection attempt that runs on a thread of its own,
 // because virConnectOpen can block forever on a hung daemon. Guarded by
-// State::mu.
+// State::mu_.
 struct OpenAttempt {
   bool done = false;
   // Nobody will collect the result: the opener closes what it opened.
@@ -204,13 +205,23 @@ struct OpenAttempt {
   std::string error;
 };
 
+class State;
+
+struct CloseContext {
+  State* state;  // outlives the registration: Teardown() unregisters first
+  uint64_t generation;
+};
+
 // What the worker owns for one open connection. Touched only by the thread
 // that connects: Start() before it starts the worker, then the worker.
 struct Session {
   virConnectPtr conn = nullptr;
   uint64_t generation = 0;
   std::vector<int> callback_ids;
-  bool close_callback = false;
+  // The close callback's opaque, owned here rather than handed to libvirt:
+  // in-process drivers accept the registration but never store it, so they
+  // would never free it either.
+  std::unique_ptr<CloseContext> close_context;
 };
 
 // Everything LibvirtHost shares with libvirt callbacks, the open threads and
@@ -353,7 +364,7 @@ void OnMetadataChange(virConnectPtr, virDomainPtr dom, int, const char*,
 }
 
 void OnClose(virConnectPtr, int reason, void* opaque) {
-  auto* context = static_cast<CallbackContext*>(opaque);
+  auto* context = static_cast<CloseContext*>(opaque);
   context->state->MarkLost(context->generation, CloseReasonName(reason));
 }
 
@@ -493,15 +504,15 @@ void State::RegisterCallbacks() {
     }
   }
 
-  auto* close_context = new CallbackContext{shared_from_this(), generation};
-  if (virConnectRegisterCloseCallback(conn, OnClose, close_context,
-                                      FreeContext) < 0) {
-    delete close_context;  // libvirt frees the opaque only once registered
+  std::unique_ptr<CloseContext> close_context(
+      new CloseContext{this, generation});
+  if (virConnectRegisterCloseCallback(conn, OnClose, close_context.get(),
+                                      nullptr) < 0) {
     LogWarning(kLog, "cannot register close callback ",
                LogField("uri", options_.uri), " ",
                LogField("error", LastError().message));
   } else {
-    session_.close_callback = true;
+    session_.close_context = std::move(close_context);
   }
 
   for (const EventRegistration& event : kEvents) {
@@ -632,7 +643,7 @@ void State::Teardown() {
   for (int id : session_.callback_ids) {
     virConnectDomainEventDeregisterAny(session_.conn, id);
   }
-  if (session_.close_callback) {
+  if (session_.close_context != nullptr) {
     virConnectUnregisterCloseCallback(session_.conn, OnClose);
   }
   virConnectClose(session_.conn);

@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -22,6 +23,7 @@ namespace fs = std::filesystem;
 
 constexpr char kUser[] = "nobody";
 constexpr char kGroup[] = "nogroup";
+constexpr int kVncPorts = 16;
 
 void ChownTree(const std::string& root, uid_t uid, gid_t gid) {
   if (lchown(root.c_str(), uid, gid) != 0) {
@@ -72,6 +74,17 @@ Libvirtd::Libvirtd() {
   if (user == nullptr || grp == nullptr) {
     throw std::runtime_error("no user nobody / group nogroup");
   }
+  // QEMU's autoport range: libvirt's default (5900 and up) is shared with
+  // every other daemon and VNC server on the machine, and two daemons that
+  // probe the same free port race for it. A range of our own, from the
+  // ephemeral ports, makes that unlikely. stdio_handler=file: no virtlogd.
+  vnc_port_min_ = std::min(PickFreePort(), 65535 - kVncPorts + 1);
+  fs::create_directories(dir() + "/cfg/libvirt");
+  WriteFile(dir() + "/cfg/libvirt/qemu.conf",
+            "remote_display_port_min = " + std::to_string(vnc_port_min_) +
+                "\nremote_display_port_max = " +
+                std::to_string(vnc_port_min_ + kVncPorts - 1) +
+                "\nstdio_handler = \"file\"\n");
   ChownTree(dir(), user->pw_uid, grp->gr_gid);
   // nobody must traverse the top directory (mkdtemp made it 0700 for root);
   // the runtime directory stays private, as libvirtd wants it.
@@ -98,10 +111,12 @@ bool Libvirtd::Start(std::chrono::milliseconds timeout) {
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{
           "setpriv", std::string("--reuid=") + kUser,
-          std::string("--regid=") + kGroup, "--clear-groups", "env",
-          "HOME=" + d + "/home", "XDG_RUNTIME_DIR=" + d + "/run",
-          "XDG_CONFIG_HOME=" + d + "/cfg", "XDG_CACHE_HOME=" + d + "/cache",
-          "/usr/sbin/libvirtd", "--timeout", "0"},
+          std::string("--regid=") + kGroup, "--clear-groups",
+          // A test process killed by a timeout takes its daemon with it.
+          "--pdeathsig", "SIGKILL", "env", "HOME=" + d + "/home",
+          "XDG_RUNTIME_DIR=" + d + "/run", "XDG_CONFIG_HOME=" + d + "/cfg",
+          "XDG_CACHE_HOME=" + d + "/cache", "/usr/sbin/libvirtd", "--timeout",
+          "0"},
       std::vector<std::string>{}, d + "/libvirtd.log");
   return WaitFor(
              [&] {

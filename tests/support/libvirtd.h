@@ -26,6 +26,8 @@ class Libvirtd {
 
   // Starts the daemon and waits until its socket accepts connections.
   // False (with the reason in ReadLog()) when it did not come up in time.
+  // The daemon gets SIGKILL when the calling thread exits (so that a killed
+  // test leaves no daemon behind): call it from the test's main thread.
   bool Start(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // SIGTERM, then SIGKILL after `grace`. Guests keep running.
   void Stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
@@ -43,6 +45,9 @@ class Libvirtd {
   std::string test_uri() const;
   // qemu+unix:///session?socket=...: real QEMU guests, run as nobody.
   std::string qemu_uri() const;
+  // QEMU guests' autoport (VNC, SPICE) ports are taken from a range of this
+  // daemon's own that starts here (16 ports).
+  int vnc_port_min() const { return vnc_port_min_; }
   // The daemon's stdout and stderr, over every Start().
   std::string ReadLog() const;
 
@@ -50,6 +55,7 @@ class Libvirtd {
   void KillGuests();
 
   TempDir dir_;
+  int vnc_port_min_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
 
