@@ -41,7 +41,7 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          "one line per API token: TOKEN USER_ID PROJECT_ID ROLE[,ROLE...]; "
          "re-read on SIGHUP",
          StoreString(&c->tokens_file)});
-  t.Add({"api", "max_body_bytes", "", "65536",
+  t.Add({"oslo_middleware", "max_request_body_size", "", "65536",
          "larger request bodies get 413 without being read",
          StoreInteger(&c->api.max_body_bytes, 1, 16 << 20)});
   t.Add({"api", "header_timeout", "", "10",
@@ -126,6 +126,7 @@ OptionTable ControllerOptions(ControllerConfig* c) {
   t.Add({"DEFAULT", "shutdown_grace", "", "5",
          "seconds requests and console sessions get to finish after SIGTERM",
          StoreSeconds(&c->shutdown_grace_seconds)});
+  AddProxyOptions(&t, &c->proxy);
   return t;
 }
 
@@ -135,6 +136,10 @@ absl::StatusOr<ControllerConfig> LoadControllerConfig(
   absl::Status s =
       ControllerOptions(&config).Load(args, kDefaultControllerConfigPath, rest);
   if (!s.ok()) return s;
+  // A console type that is off has no proxy either.
+  config.proxy.novnc.enabled &= config.api.consoles.vnc_enabled;
+  config.proxy.spice.enabled &= config.api.consoles.spice_enabled;
+  config.proxy.serial.enabled &= config.api.consoles.serial_enabled;
   return config;
 }
 

@@ -11,6 +11,7 @@
 #include "controller/api/api_config.h"
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
+#include "controller/proxy/proxy_options.h"
 
 namespace porthole::controller {
 
@@ -30,6 +31,7 @@ struct ControllerConfig {
   FleetOptions fleet;
   std::string token_store = "sqlite:///var/lib/porthole/tokens.db";
   double purge_interval_seconds = 60;
+  ProxyOptions proxy;  // the console proxies' listeners and limits
   LogLevel log_level = LogLevel::kInfo;
   double shutdown_grace_seconds = 5;
 };

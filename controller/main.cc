@@ -16,6 +16,7 @@
 #include "controller/controller_config.h"
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
+#include "controller/proxy/console_proxy.h"
 #include "controller/tokens/token_store_factory.h"
 
 namespace porthole::controller {
@@ -108,6 +109,8 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
         LogField("address",
                  HostPort{config.http.listen.host, http->port()}.ToString()));
   }
+  ConsoleProxy proxy(config.proxy, tokens, &fleet);
+  if (absl::Status s = proxy.Start(); !s.ok()) return Fail(s);
   notifier.Ready("serving");
 
   const absl::Duration tick =
@@ -142,6 +145,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
   notifier.Stopping();
   const absl::Duration grace = absl::Seconds(config.shutdown_grace_seconds);
   if (http != nullptr) http->Stop(grace);
+  proxy.Stop(config.proxy.drain_time);
   fleet.Stop();
   LogInfo("controller", "stopped");
   return 0;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
@@ -192,6 +193,68 @@ void SqliteTokenStore::StatementFinalizer::operator()(
   sqlite3_finalize(statement);
 }
 
+// Runs PASSIVE checkpoints (which never block writers) when the WAL has
+// grown past kFrames pages, or once a second when it holds any.
+class SqliteTokenStore::Checkpointer {
+ public:
+  static constexpr int kFrames = 1000;
+
+  static absl::StatusOr<std::unique_ptr<Checkpointer>> Start(
+      const std::string& path) {
+    sqlite3* raw = nullptr;
+    int rc =
+        sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    Connection db(raw);
+    if (rc != SQLITE_OK) return absl::InternalError(Why(raw, rc));
+    sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+    return std::unique_ptr<Checkpointer>(new Checkpointer(std::move(db)));
+  }
+
+  ~Checkpointer() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    thread_.join();
+  }
+
+  // sqlite3_wal_hook callback, run by the committing connection.
+  static int OnCommit(void* self, sqlite3*, const char*, int frames) {
+    static_cast<Checkpointer*>(self)->Note(frames);
+    return SQLITE_OK;
+  }
+
+ private:
+  explicit Checkpointer(Connection db)
+      : db_(std::move(db)), thread_([this] { Run(); }) {}
+
+  void Note(int frames) {
+    absl::MutexLock lock(&mu_);
+    frames_ = frames;
+  }
+
+  void Run() {
+    absl::MutexLock lock(&mu_);
+    while (!stopping_) {
+      auto due = [this] { return stopping_ || frames_ >= kFrames; };
+      mu_.AwaitWithTimeout(absl::Condition(&due), absl::Seconds(1));
+      if (stopping_ || frames_ == 0) continue;
+      frames_ = 0;
+      mu_.Unlock();
+      sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                nullptr, nullptr);
+      mu_.Lock();
+    }
+  }
+
+  Connection db_;  // used by the thread only
+  absl::Mutex mu_;
+  int frames_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: starts after the fields above exist
+};
+
 absl::StatusOr<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::Open(
     const std::string& path) {
   if (path.empty()) return OpenError(path, "empty path");
@@ -252,6 +315,17 @@ absl::StatusOr<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::Open(
       {kDeleteForInstanceSql, &store->delete_for_instance_},
       {kPurgeExpiredSql, &store->purge_expired_},
   };
+  if (!in_memory) {
+    absl::StatusOr<std::unique_ptr<Checkpointer>> checkpointer =
+        Checkpointer::Start(path);
+    if (!checkpointer.ok()) {
+      return OpenError(path, std::string(checkpointer.status().message()));
+    }
+    store->checkpointer_ = std::move(*checkpointer);
+    // Replaces SQLite's automatic checkpoint, which would run (and fsync)
+    // inside whichever commit crossed the threshold.
+    sqlite3_wal_hook(db, &Checkpointer::OnCommit, store->checkpointer_.get());
+  }
   for (auto& [sql, statement] : statements) {
     sqlite3_stmt* prepared = nullptr;
     rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &prepared,
@@ -265,7 +339,12 @@ absl::StatusOr<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::Open(
   return store;
 }
 
-SqliteTokenStore::~SqliteTokenStore() = default;
+SqliteTokenStore::SqliteTokenStore() = default;
+
+SqliteTokenStore::~SqliteTokenStore() {
+  absl::MutexLock lock(&mu_);
+  if (db_ != nullptr) sqlite3_wal_hook(db_.get(), nullptr, nullptr);
+}
 
 absl::Status SqliteTokenStore::Insert(const ConsoleAuthRecord& record) {
   if (!LooksLikeTokenHash(record.token_hash)) {

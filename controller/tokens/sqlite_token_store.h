@@ -25,6 +25,9 @@ namespace porthole::controller {
 // every call takes an absl::Mutex, so the store is thread-safe. One locked
 // connection rather than one per call: each operation is a single indexed row
 // lookup or delete, far shorter than preparing a statement again.
+// Commits never fsync (WAL, synchronous=NORMAL); the WAL checkpoints, which
+// do, run on a thread of the store's own with a connection of its own, so no
+// request waits for the disk.
 class SqliteTokenStore : public TokenStore {
  public:
   static constexpr int kBusyTimeoutMs = 5000;
@@ -57,7 +60,9 @@ class SqliteTokenStore : public TokenStore {
   using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
   using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
 
-  SqliteTokenStore() = default;
+  class Checkpointer;
+
+  SqliteTokenStore();
 
   absl::Mutex mu_;
   // Declared before the statements so that it is closed after them.
@@ -66,6 +71,8 @@ class SqliteTokenStore : public TokenStore {
   Statement find_valid_ ABSL_GUARDED_BY(mu_);
   Statement delete_for_instance_ ABSL_GUARDED_BY(mu_);
   Statement purge_expired_ ABSL_GUARDED_BY(mu_);
+  // Last: stopped before the connection closes. Null for ":memory:".
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace porthole::controller

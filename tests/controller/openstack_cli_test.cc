@@ -12,7 +12,7 @@ namespace {
 
 constexpr char kVnc[] = "11111111-1111-4111-8111-111111111111";
 const std::regex kNoVncUrl(
-    R"(http://127\.0\.0\.1:6080/vnc_lite\.html\?path=%3Ftoken%3D[0-9a-f-]{36})");
+    R"(http://127\.0\.0\.1:\d+/vnc_lite\.html\?path=%3Ftoken%3D[0-9a-f-]{36})");
 
 struct CliRun {
   int exit_code = -1;

@@ -9,8 +9,6 @@ namespace porthole::testing {
 ControllerStack::ControllerStack(std::string node_file,
                                  std::string extra_config)
     : node_file_(std::move(node_file)), extra_config_(std::move(extra_config)) {
-  api_port_ = PickFreePort();
-  agent_port_ = PickFreePort();
   WriteFile(dir_.path() + "/api-tokens",
             std::string("# token user project roles\n") + kAdminToken +
                 " admin-user admin-project admin,member,reader\n" +
@@ -22,13 +20,36 @@ ControllerStack::ControllerStack(std::string node_file,
                 "bbbbbbbb-0000-4000-8000-000000000002 member,reader\n" +
                 kReaderToken + " cccccccc-0000-4000-8000-000000000003 " +
                 kAliceProject + " reader\n");
+  PickPortsAndWriteConfig();
+}
+
+void ControllerStack::PickPortsAndWriteConfig() {
+  api_port_ = PickFreePort();
+  agent_port_ = PickFreePort();
+  novnc_port_ = PickFreePort();
+  spice_port_ = PickFreePort();
+  serial_port_ = PickFreePort();
   WriteFile(config_path(),
             "[api]\nlisten = 127.0.0.1:" + std::to_string(api_port_) +
                 "\nauth_strategy = tokens\ntokens_file = " + dir_.path() +
                 "/api-tokens\n[agents]\nhosts = compute-1=127.0.0.1:" +
                 std::to_string(agent_port_) +
                 "\ntimeout = 2\n[consoleauth]\nstore = sqlite://" +
-                dir_.path() + "/tokens.db\n" + extra_config_);
+                dir_.path() + "/tokens.db\n" + ProxyConfig() + extra_config_);
+}
+
+std::string ControllerStack::ProxyConfig() const {
+  const std::string n = std::to_string(novnc_port_);
+  const std::string s = std::to_string(spice_port_);
+  const std::string c = std::to_string(serial_port_);
+  return "[vnc]\nnovncproxy_host = 127.0.0.1\nnovncproxy_port = " + n +
+         "\nnovncproxy_base_url = http://127.0.0.1:" + n +
+         "/vnc_lite.html\n[spice]\nhtml5proxy_host = 127.0.0.1\n"
+         "html5proxy_port = " +
+         s + "\nhtml5proxy_base_url = http://127.0.0.1:" + s +
+         "/spice_auto.html\n[serial_console]\nserialproxy_host = 127.0.0.1\n"
+         "serialproxy_port = " +
+         c + "\nbase_url = ws://127.0.0.1:" + c + "/\n";
 }
 
 ControllerStack::~ControllerStack() {
@@ -43,7 +64,8 @@ bool ControllerStack::StartAgent() {
                                "test://" + node_file_, "--listen",
                                "127.0.0.1:" + std::to_string(agent_port_)},
       std::vector<std::string>{}, dir_.path() + "/agent.log");
-  return WaitForTcpPort("127.0.0.1", agent_port_, std::chrono::seconds(10));
+  return WaitForTcpPort("127.0.0.1", agent_port_, std::chrono::seconds(10)) &&
+         agent_->running();
 }
 
 void ControllerStack::KillAgent() {
@@ -58,8 +80,10 @@ bool ControllerStack::StartController() {
       std::vector<std::string>{BinaryDir() + "/controller/porthole-controller",
                                "--config", config_path()},
       std::vector<std::string>{}, dir_.path() + "/controller.log");
-  if (!WaitForTcpPort("127.0.0.1", api_port_, std::chrono::seconds(10)))
+  if (!WaitForTcpPort("127.0.0.1", api_port_, std::chrono::seconds(10)) ||
+      !controller_->running()) {
     return false;
+  }
   // Ready when the agent's servers are visible through the API.
   return WaitFor(
       [&] {
@@ -75,7 +99,17 @@ void ControllerStack::StopController() {
   controller_.reset();
 }
 
-bool ControllerStack::Start() { return StartAgent() && StartController(); }
+bool ControllerStack::Start() {
+  // A port picked free may be taken by a parallel test before our daemon
+  // binds it; then the daemon exits, and we try again with other ports.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (StartAgent() && StartController()) return true;
+    StopController();
+    KillAgent();
+    PickPortsAndWriteConfig();
+  }
+  return false;
+}
 
 std::string ControllerStack::ControllerLog() const {
   return ReadFile(dir_.path() + "/controller.log");

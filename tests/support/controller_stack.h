@@ -40,6 +40,8 @@ class ControllerStack {
 
   int api_port() const { return api_port_; }
   int agent_port() const { return agent_port_; }
+  int novnc_port() const { return novnc_port_; }
+  int serial_port() const { return serial_port_; }
   const std::string& dir() const { return dir_.path(); }
   std::string config_path() const { return dir_.path() + "/controller.conf"; }
   std::string ControllerLog() const;
@@ -47,11 +49,18 @@ class ControllerStack {
   ChildProcess* controller() { return controller_.get(); }
 
  private:
+  // Every proxy listener on loopback, on a free port, with matching URLs.
+  std::string ProxyConfig() const;
+  void PickPortsAndWriteConfig();
+
   TempDir dir_;
   std::string node_file_;
   std::string extra_config_;
   int api_port_ = 0;
   int agent_port_ = 0;
+  int novnc_port_ = 0;
+  int spice_port_ = 0;
+  int serial_port_ = 0;
   std::unique_ptr<ChildProcess> agent_;
   std::unique_ptr<ChildProcess> controller_;
 };

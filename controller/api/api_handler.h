@@ -1,0 +1,59 @@
+#ifndef PORTHOLE_CONTROLLER_API_API_HANDLER_H_
+#define PORTHOLE_CONTROLLER_API_API_HANDLER_H_
+
+#include <string>
+
+#include "controller/api/api_config.h"
+#include "controller/auth/authenticator.h"
+#include "controller/consoles/console_issuer.h"
+#include "controller/fleet/server_directory.h"
+#include "controller/http/http_message.h"
+#include "controller/tokens/token_store.h"
+
+namespace porthole::controller {
+
+// The Nova-compatible console API as a pure function: HttpRequest in,
+// HttpResponse out, no sockets. It runs the layers of a Nova deployment in
+// Nova's order:
+//   1. body size (413 overLimit), then the URL map: `/` versions, `/v2.1`
+//      and `/v2` (legacy, always 2.1, no version headers), anything else
+//      300 choices;
+//   2. `/v2.1` and `/v2.1/`: the version document, no auth;
+//   3. X-Auth-Token (keystonemiddleware's 401), routing (WebOb's bare 404);
+//   4. microversion (400 format, 406 range), Content-Type (415), body and
+//      action dispatch (400), the URL's project_id (400), then the route.
+// Every response carries `x-openstack-request-id` / `X-Compute-Request-Id`
+// (req-<uuid4>); every routed v2.1 response, faults included, carries the
+// microversion headers. One access-log line per request, with the path
+// only (no query) and console tokens redacted.
+//
+// Holds only its config and the pointers it was given, which must outlive
+// it. Handle() is thread-safe as long as the authenticator, directory and
+// store are (they all are).
+class ApiHandler {
+ public:
+  ApiHandler(ApiConfig config, const Authenticator* authenticator,
+             ServerDirectory* servers, TokenStore* tokens);
+
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  // What the access-log line reports besides the response.
+  struct AccessLog {
+    std::string user;     // "user_id/project_id" once authenticated
+    std::string version;  // the microversion the request ran at
+  };
+
+  HttpResponse Dispatch(const HttpRequest& request,
+                        const std::string& request_id, AccessLog* log) const;
+
+  ApiConfig config_;
+  const Authenticator* authenticator_;
+  ServerDirectory* servers_;
+  TokenStore* tokens_;
+  ConsoleIssuer issuer_;
+};
+
+}  // namespace porthole::controller
+
+#endif  // PORTHOLE_CONTROLLER_API_API_HANDLER_H_

@@ -1,0 +1,72 @@
+#include "controller/consoles/console_issuer.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "controller/consoles/console_urls.h"
+#include "controller/tokens/console_token.h"
+
+namespace porthole::controller {
+namespace {
+
+// A hash collision of two UUID4s is not going to happen; a few retries only
+// keep a broken random source from looping forever.
+constexpr int kMaxInsertAttempts = 3;
+
+int64_t SystemNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The proxies dial TCP host:port (spice-direct's external proxy may use the
+// TLS port alone); a UNIX socket on the compute host is out of their reach.
+bool Reachable(const ConsoleKind& kind, const agent::v1::Console& console) {
+  if (console.host().empty()) return false;
+  if (console.port() != 0) return true;
+  return kind.type == "spice-direct" && console.tls_port() != 0;
+}
+
+}  // namespace
+
+ConsoleIssuer::ConsoleIssuer(ConsoleOptions options, TokenStore* store,
+                             Clock clock)
+    : options_(std::move(options)),
+      store_(store),
+      clock_(clock ? std::move(clock) : Clock(SystemNow)) {}
+
+absl::StatusOr<std::string> ConsoleIssuer::Issue(
+    const Server& server, const ConsoleKind& kind,
+    const agent::v1::GetConsoleResponse& answer) const {
+  if (!answer.has_console() || !Reachable(kind, answer.console())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Unavailable console type ",
+                     std::string(ProtocolWord(kind.protocol)), "."));
+  }
+  const agent::v1::Console& console = answer.console();
+  const std::string& base = AccessUrlBase(kind.type, options_);
+
+  ConsoleAuthRecord record;
+  record.console_type = kind.type;
+  record.host = console.host();
+  record.port = console.port();
+  if (console.tls_port() != 0) record.tls_port = console.tls_port();
+  record.instance_uuid = server.domain.uuid();
+  record.compute_host = server.host;
+  record.access_url_base = base;
+  record.expires = clock_() + options_.token_ttl_seconds;
+
+  absl::Status inserted;
+  for (int attempt = 0; attempt < kMaxInsertAttempts; ++attempt) {
+    std::string token = NewConsoleToken();
+    record.token_hash = HashConsoleToken(token);
+    inserted = store_->Insert(record);
+    if (inserted.ok()) return BuildConsoleUrl(kind.type, base, token);
+    if (!absl::IsAlreadyExists(inserted)) break;
+  }
+  return inserted;
+}
+
+}  // namespace porthole::controller

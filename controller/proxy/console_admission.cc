@@ -1,0 +1,133 @@
+#include "controller/proxy/console_admission.h"
+
+#include <limits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "controller/proxy/proxy_text.h"
+#include "controller/proxy/token_source.h"
+#include "controller/tokens/console_token.h"
+
+namespace porthole::controller {
+
+agent::v1::Protocol ProtocolFor(ProxyKind kind) {
+  switch (kind) {
+    case ProxyKind::kNoVnc:
+      return agent::v1::PROTOCOL_VNC;
+    case ProxyKind::kSpiceHtml5:
+      return agent::v1::PROTOCOL_SPICE;
+    case ProxyKind::kSerial:
+      return agent::v1::PROTOCOL_SERIAL;
+  }
+  return agent::v1::PROTOCOL_UNSPECIFIED;
+}
+
+std::optional<std::string> ChooseSubprotocol(
+    std::optional<std::string_view> offered) {
+  if (!offered.has_value()) return std::string();
+  bool any = false;
+  for (std::string_view item : proxy_text::Split(*offered, ',')) {
+    item = proxy_text::Trim(item);
+    if (item.empty()) continue;
+    any = true;
+    if (proxy_text::Lower(item) == "binary") return std::string("binary");
+  }
+  if (!any) return std::string();
+  return std::nullopt;
+}
+
+ConsoleAdmission::ConsoleAdmission(ProxyKind kind, TokenStore* store,
+                                   ServerDirectory* directory,
+                                   const OriginPolicy* origins, Clock clock)
+    : kind_(kind),
+      store_(store),
+      directory_(directory),
+      origins_(origins),
+      clock_(std::move(clock)) {}
+
+AdmissionResult ConsoleAdmission::Admit(const AdmissionRequest& request) const {
+  AdmissionResult result;
+  auto reject = [&](ProxyError error, std::string detail) {
+    result.rejection = Reject(error, std::move(detail));
+    return std::move(result);
+  };
+
+  std::optional<std::string> token =
+      ExtractConsoleToken(request.target, request.cookie);
+  if (!token.has_value()) return reject(ProxyError::kTokenInvalid, "no token");
+  const std::string hash = HashConsoleToken(*token);
+  result.token_tag = hash.substr(0, 8);
+  if (!LooksLikeConsoleToken(*token)) {
+    return reject(ProxyError::kTokenInvalid, "malformed token");
+  }
+
+  const int64_t now = clock_();
+  absl::StatusOr<std::optional<ConsoleAuthRecord>> found =
+      store_->FindValid(hash, now);
+  if (!found.ok()) {
+    return reject(ProxyError::kInternal,
+                  absl::StrCat("token store: ", found.status().message()));
+  }
+  if (!found->has_value()) {
+    // FindValid answers rows with expires > now: asked again with the
+    // smallest `now`, it finds an expired row that is not purged yet.
+    absl::StatusOr<std::optional<ConsoleAuthRecord>> any =
+        store_->FindValid(hash, std::numeric_limits<int64_t>::min());
+    if (any.ok() && any->has_value()) {
+      return reject(ProxyError::kTokenExpired,
+                    absl::StrCat("expired ", now - (*any)->expires, " s ago"));
+    }
+    return reject(ProxyError::kTokenInvalid, "unknown token");
+  }
+  result.record = std::move(**found);
+  const ConsoleAuthRecord& record = result.record;
+
+  if (record.console_type != ProxyKindName(kind_)) {
+    return reject(ProxyError::kWrongConsoleType,
+                  absl::StrCat("token is for ", record.console_type));
+  }
+
+  if (std::optional<std::string> why =
+          origins_->Check(request.origin, record.access_url_base)) {
+    ProxyRejection r = Reject(
+        ProxyError::kOriginRejected,
+        absl::StrCat(*why, " origin=", request.origin.origin.value_or("")));
+    r.phrase = *why;
+    result.rejection = std::move(r);
+    return result;
+  }
+
+  std::optional<Server> server = directory_->Find(record.instance_uuid);
+  if (!server.has_value()) {
+    return reject(ProxyError::kTokenInvalid,
+                  absl::StrCat("server ", record.instance_uuid, " is gone"));
+  }
+  if (!record.compute_host.empty() && server->host != record.compute_host) {
+    return reject(ProxyError::kTokenInvalid,
+                  absl::StrCat("server moved from ", record.compute_host,
+                               " to ", server->host));
+  }
+  absl::StatusOr<agent::v1::GetConsoleResponse> live =
+      directory_->GetConsole(*server, ProtocolFor(kind_), request.request_id);
+  if (!live.ok()) {
+    if (live.status().code() == absl::StatusCode::kNotFound) {
+      return reject(ProxyError::kTokenInvalid,
+                    absl::StrCat("agent: ", live.status().message()));
+    }
+    return reject(ProxyError::kBackendUnreachable,
+                  absl::StrCat("agent: ", live.status().message()));
+  }
+  if (!live->has_console() || live->console().port() == 0) {
+    return reject(ProxyError::kTokenInvalid, "the server has no such console");
+  }
+  if (live->console().host() != record.host ||
+      live->console().port() != record.port) {
+    return reject(ProxyError::kTokenInvalid,
+                  absl::StrCat("console moved to ", live->console().host(), ":",
+                               live->console().port()));
+  }
+  return result;
+}
+
+}  // namespace porthole::controller

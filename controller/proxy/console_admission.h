@@ -1,0 +1,75 @@
+#ifndef PORTHOLE_CONTROLLER_PROXY_CONSOLE_ADMISSION_H_
+#define PORTHOLE_CONTROLLER_PROXY_CONSOLE_ADMISSION_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "controller/fleet/server_directory.h"
+#include "controller/proxy/origin_policy.h"
+#include "controller/proxy/proxy_options.h"
+#include "controller/proxy/proxy_rejection.h"
+#include "controller/tokens/token_store.h"
+
+namespace porthole::controller {
+
+// The parts of an upgrade request that decide whether it may have a console.
+struct AdmissionRequest {
+  std::string target;  // "/?token=..."
+  std::string cookie;  // the Cookie header, "" when absent
+  OriginRequest origin;
+  std::string request_id;  // passed to the agent and logged
+};
+
+struct AdmissionResult {
+  std::optional<ProxyRejection> rejection;  // set: refuse before the 101
+  ConsoleAuthRecord record;                 // when admitted: where to dial
+  // The first 8 hex digits of the token's SHA-256 (or "-"): the most of a
+  // token that may appear in a log line.
+  std::string token_tag = "-";
+};
+
+// The decision at the heart of the proxy, without sockets: from an upgrade
+// request to "dial host:port" or a rejection reason. In order: find the token
+// (ExtractConsoleToken), check its shape, look its hash up (unknown ->
+// token-invalid, found only without the expiry filter -> token-expired), check
+// its console type against this listener, check the Origin against the
+// token's base URL, then re-check with the fleet that the server still lives
+// on the token's compute host and still has that console at the token's
+// host:port (spec choice 9, CVE-2013-0335). Blocking: the token store and the
+// agent are called on the caller's thread. Thread-safe when its parts are;
+// all pointers must outlive it.
+class ConsoleAdmission {
+ public:
+  using Clock = std::function<int64_t()>;  // unix seconds
+
+  ConsoleAdmission(ProxyKind kind, TokenStore* store,
+                   ServerDirectory* directory, const OriginPolicy* origins,
+                   Clock clock);
+
+  AdmissionResult Admit(const AdmissionRequest& request) const;
+
+  ProxyKind kind() const { return kind_; }
+
+ private:
+  ProxyKind kind_;
+  TokenStore* store_;
+  ServerDirectory* directory_;
+  const OriginPolicy* origins_;
+  Clock clock_;
+};
+
+// The agent protocol a listener's consoles use (noVNC -> VNC, ...).
+agent::v1::Protocol ProtocolFor(ProxyKind kind);
+
+// The Sec-WebSocket-Protocol answer to an offer: "binary" when offered, ""
+// when nothing was offered (noVNC sends none); nullopt when the client
+// offered only others (e.g. websockify's old "base64"): refuse.
+std::optional<std::string> ChooseSubprotocol(
+    std::optional<std::string_view> offered);
+
+}  // namespace porthole::controller
+
+#endif  // PORTHOLE_CONTROLLER_PROXY_CONSOLE_ADMISSION_H_

@@ -1,0 +1,60 @@
+#ifndef PORTHOLE_CONTROLLER_PROXY_CONSOLE_PROXY_H_
+#define PORTHOLE_CONTROLLER_PROXY_CONSOLE_PROXY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "controller/fleet/server_directory.h"
+#include "controller/proxy/proxy_options.h"
+#include "controller/tokens/token_store.h"
+
+namespace porthole::controller {
+
+// The console proxies of porthole-controller: up to three listeners (noVNC,
+// spice-html5, serial), each serving its client's static files and turning a
+// WebSocket carrying a console token into a TCP connection to that console.
+// Every upgrade is decided by ConsoleAdmission before the 101; a refused one
+// gets a plain HTTP error with an empty body and an X-Porthole-Error header.
+// Then bytes are relayed both ways, one read outstanding per direction (so a
+// slow peer slows the other side instead of filling memory), with keepalive
+// pings, an idle limit and, optionally, a cut at token expiry.
+// Boost.Beast underneath, on one I/O thread; blocking token-store and agent
+// calls run on a small pool. `store` and `directory` must outlive the proxy.
+// Start/Stop from one thread; the accessors are thread-safe.
+class ConsoleProxy {
+ public:
+  using Clock = std::function<int64_t()>;  // unix seconds
+
+  // A null clock means the system clock.
+  ConsoleProxy(ProxyOptions options, TokenStore* store,
+               ServerDirectory* directory, Clock clock = nullptr);
+  ~ConsoleProxy();  // Stop(0)s
+  ConsoleProxy(const ConsoleProxy&) = delete;
+  ConsoleProxy& operator=(const ConsoleProxy&) = delete;
+
+  // Opens every enabled listener. Errors: "cannot listen on HOST:PORT: why",
+  // or a bad option (trusted_proxies, TLS files); nothing is left open then.
+  absl::Status Start();
+  // Stops accepting, lets open sessions run for up to `drain`, then closes
+  // them (WebSocket close 1001 "going away") and their consoles. Idempotent.
+  void Stop(absl::Duration drain);
+
+  // The bound port of a listener (useful with port 0); 0 when it is off.
+  uint16_t port(ProxyKind kind) const;
+  // Open client connections, upgraded or not (for tests and health).
+  size_t connections() const;
+  // Relaying WebSocket sessions.
+  size_t sessions() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace porthole::controller
+
+#endif  // PORTHOLE_CONTROLLER_PROXY_CONSOLE_PROXY_H_

@@ -1,0 +1,122 @@
+#include "controller/proxy/proxy_options.h"
+
+#include "controller/proxy/proxy_text.h"
+
+namespace porthole::controller {
+namespace {
+
+OptionSetter StoreList(std::vector<std::string>* out, bool lowercase) {
+  return [out, lowercase](const std::string& v) {
+    out->clear();
+    for (std::string_view item : proxy_text::Split(v, ',')) {
+      std::string text(proxy_text::Trim(item));
+      if (lowercase) text = proxy_text::Lower(text);
+      if (!text.empty()) out->push_back(std::move(text));
+    }
+    return absl::OkStatus();
+  };
+}
+
+OptionSetter StorePort(HostPort* out) {
+  return [out](const std::string& v) -> absl::Status {
+    absl::StatusOr<uint16_t> port = ParsePort(v);
+    if (!port.ok()) return port.status();
+    out->port = *port;
+    return absl::OkStatus();
+  };
+}
+
+void AddListener(OptionTable* t, const std::string& section,
+                 const std::string& prefix, const std::string& flag_prefix,
+                 const std::string& what, ProxyListenerOptions* l) {
+  t->Add({section, prefix + "_enabled", flag_prefix + "-enabled", "true",
+          "open the " + what +
+              " proxy listener (Porthole; false when another process "
+              "of the same binary runs the proxies)",
+          StoreBool(&l->enabled)});
+  t->Add({section, prefix + "_host", flag_prefix + "-host", l->listen.host,
+          "address the " + what + " proxy listens on",
+          StoreString(&l->listen.host)});
+  t->Add({section, prefix + "_port", flag_prefix + "-port",
+          std::to_string(l->listen.port),
+          "port the " + what + " proxy listens on", StorePort(&l->listen)});
+}
+
+}  // namespace
+
+const char* ProxyKindName(ProxyKind kind) {
+  switch (kind) {
+    case ProxyKind::kNoVnc:
+      return "novnc";
+    case ProxyKind::kSpiceHtml5:
+      return "spice-html5";
+    case ProxyKind::kSerial:
+      return "serial";
+  }
+  return "?";
+}
+
+void AddProxyOptions(OptionTable* t, ProxyOptions* o) {
+  AddListener(t, "vnc", "novncproxy", "novncproxy", "noVNC", &o->novnc);
+  t->Add({"vnc", "novnc_web", "novnc-web", o->novnc.web_root,
+          "directory of the noVNC client files the noVNC proxy serves",
+          StoreString(&o->novnc.web_root)});
+  AddListener(t, "spice", "html5proxy", "html5proxy", "spice-html5", &o->spice);
+  t->Add({"spice", "html5_web", "html5-web", o->spice.web_root,
+          "directory of the spice-html5 client files the SPICE proxy serves",
+          StoreString(&o->spice.web_root)});
+  AddListener(t, "serial_console", "serialproxy", "serialproxy",
+              "serial console", &o->serial);
+
+  t->Add({"DEFAULT", "cert", "cert", "",
+          "PEM certificate of the console proxies; set: TLS is accepted "
+          "besides plain connections (Nova's default is self.pem; "
+          "Porthole's is none)",
+          StoreString(&o->cert)});
+  t->Add({"DEFAULT", "key", "key", "",
+          "PEM private key of that certificate; empty: inside the cert file",
+          StoreString(&o->key)});
+  t->Add({"DEFAULT", "ssl_only", "ssl-only", "false",
+          "refuse plain (non-TLS) connections to the console proxies",
+          StoreBool(&o->ssl_only)});
+
+  t->Add({"console", "allowed_origins", "", "",
+          "comma-separated host names a browser Origin may carry besides the "
+          "request's own Host",
+          StoreList(&o->allowed_origins, true)});
+  t->Add({"console", "trusted_proxies", "", "",
+          "comma-separated addresses or CIDRs of reverse proxies whose "
+          "X-Forwarded-Host and X-Forwarded-Proto are believed (Porthole)",
+          StoreList(&o->trusted_proxies, false)});
+  t->Add({"console", "keepalive_interval", "", "20",
+          "seconds without a frame from the browser before the proxy pings "
+          "it; silence for twice as long drops the session (Porthole)",
+          StoreDuration(&o->keepalive_interval)});
+  t->Add({"console", "idle_timeout", "", "0",
+          "seconds without console traffic either way before a session is "
+          "closed; 0: never (Porthole)",
+          StoreDuration(&o->idle_timeout)});
+  t->Add({"console", "connect_timeout", "", "5",
+          "seconds to connect to a console's host:port (Porthole)",
+          StoreDuration(&o->connect_timeout)});
+  t->Add({"console", "handshake_timeout", "", "10",
+          "seconds a client gets to send its request head and finish TLS "
+          "(Porthole)",
+          StoreDuration(&o->handshake_timeout)});
+  t->Add({"console", "drain_time", "", "10",
+          "seconds open sessions get to end after SIGTERM before they are "
+          "closed (Porthole)",
+          StoreDuration(&o->drain_time)});
+  t->Add({"console", "max_connections", "", "1024",
+          "open connections to all console proxies together; more get 503 "
+          "(Porthole)",
+          StoreInteger(&o->max_connections, 1, 1000000)});
+  t->Add({"console", "max_message_size", "", "1048576",
+          "largest WebSocket message a client may send, in bytes (Porthole)",
+          StoreInteger(&o->max_message_bytes, 125, 1 << 30)});
+  t->Add({"consoleauth", "enforce_session_timeout", "", "false",
+          "close a console session when its token expires",
+          StoreBool(&o->enforce_session_timeout)});
+}
+
+}  // namespace porthole::controller

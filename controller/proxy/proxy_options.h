@@ -1,0 +1,74 @@
+#ifndef PORTHOLE_CONTROLLER_PROXY_PROXY_OPTIONS_H_
+#define PORTHOLE_CONTROLLER_PROXY_PROXY_OPTIONS_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "common/host_port.h"
+#include "common/option_table.h"
+
+namespace porthole::controller {
+
+// The three console proxies of Nova, one listener each.
+enum class ProxyKind { kNoVnc, kSpiceHtml5, kSerial };
+
+// "novnc", "spice-html5", "serial": the token console_type a listener
+// accepts, and its name in logs.
+const char* ProxyKindName(ProxyKind kind);
+
+struct ProxyListenerOptions {
+  // Off: the listener is not opened. The controller also turns it off when
+  // the console type itself is disabled (`[vnc] enabled`, ...).
+  bool enabled = true;
+  HostPort listen;
+  std::string web_root;  // static client files; empty: none (serial)
+};
+
+// Everything the console proxies can be told. Defaults are Nova's where
+// Nova has the option; AddProxyOptions names the INI keys.
+struct ProxyOptions {
+  ProxyListenerOptions novnc{true, {"0.0.0.0", 6080}, "/usr/share/novnc"};
+  ProxyListenerOptions spice{true, {"0.0.0.0", 6082}, "/usr/share/spice-html5"};
+  ProxyListenerOptions serial{true, {"0.0.0.0", 6083}, ""};
+
+  // TLS, as Nova's [DEFAULT] cert/key/ssl_only: with a certificate, each
+  // listener tells TLS from plain connections by their first byte; with
+  // ssl_only, plain ones are refused. Empty cert: plain only.
+  std::string cert;
+  std::string key;  // empty: the key is in the cert file
+  bool ssl_only = false;
+
+  // Origin check: host names allowed besides the request's own Host, and
+  // the addresses (IPs or CIDRs) whose X-Forwarded-Host/-Proto are believed.
+  std::vector<std::string> allowed_origins;
+  std::vector<std::string> trusted_proxies;
+
+  // Cut a session when its token expires (Nova's [consoleauth]).
+  bool enforce_session_timeout = false;
+
+  // A ping is sent after this long without a frame from the client; a
+  // client silent for twice as long is dropped. Well under the 60 s idle
+  // limit of common load balancers.
+  absl::Duration keepalive_interval = absl::Seconds(20);
+  // No payload either way for this long ends a session; zero: no limit.
+  absl::Duration idle_timeout = absl::ZeroDuration();
+  absl::Duration connect_timeout = absl::Seconds(5);  // TCP to the console
+  // The request head (and the TLS handshake) must arrive within this.
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  // What the controller passes to ConsoleProxy::Stop on SIGTERM.
+  absl::Duration drain_time = absl::Seconds(10);
+  size_t max_connections = 1024;           // beyond: 503 before the upgrade
+  size_t max_message_bytes = 1024 * 1024;  // a larger client message: close
+  int admission_threads = 4;               // token store and agent calls block
+};
+
+// Declares every proxy option in `table`, storing into `options`, which
+// must outlive the table. Only keys that belong to the proxy; the console
+// type switches (`[vnc] enabled`, ...) and base URLs are the API's.
+void AddProxyOptions(OptionTable* table, ProxyOptions* options);
+
+}  // namespace porthole::controller
+
+#endif  // PORTHOLE_CONTROLLER_PROXY_PROXY_OPTIONS_H_

@@ -1,0 +1,174 @@
+// ConsoleAdmission against a real SQLite token store and an in-memory
+// server directory: every reason an upgrade is refused, without sockets.
+#include "controller/proxy/console_admission.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "controller/fleet/static_server_directory.h"
+#include "controller/tokens/console_token.h"
+#include "controller/tokens/sqlite_token_store.h"
+
+namespace porthole::controller {
+namespace {
+
+namespace v1 = agent::v1;
+constexpr char kVm[] = "11111111-1111-4111-8111-111111111111";
+constexpr int64_t kNow = 1'800'000'000;
+
+Server VncServer(uint32_t port, std::string host = "compute-a") {
+  Server s;
+  s.domain.set_uuid(kVm);
+  s.domain.set_state(v1::DOMAIN_STATE_RUNNING);
+  v1::Console* c = s.domain.add_consoles();
+  c->set_protocol(v1::PROTOCOL_VNC);
+  c->set_host("127.0.0.1");
+  c->set_port(port);
+  s.host = std::move(host);
+  return s;
+}
+
+class ConsoleAdmissionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteTokenStore::Open(":memory:");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    directory_.Upsert(VncServer(5901));
+    auto origins = OriginPolicy::Create({}, {});
+    ASSERT_TRUE(origins.ok());
+    origins_.emplace(*origins);
+  }
+
+  std::string Issue(std::string type = "novnc", int64_t expires = kNow + 600,
+                    uint32_t port = 5901) {
+    std::string token = NewConsoleToken();
+    ConsoleAuthRecord r;
+    r.token_hash = HashConsoleToken(token);
+    r.console_type = std::move(type);
+    r.host = "127.0.0.1";
+    r.port = port;
+    r.instance_uuid = kVm;
+    r.compute_host = "compute-a";
+    r.access_url_base = "http://127.0.0.1:6080/vnc_lite.html";
+    r.expires = expires;
+    EXPECT_TRUE(store_->Insert(r).ok());
+    return token;
+  }
+
+  AdmissionResult Admit(const std::string& target,
+                        ProxyKind kind = ProxyKind::kNoVnc,
+                        std::optional<std::string> origin = std::nullopt) {
+    ConsoleAdmission admission(kind, store_.get(), &directory_, &*origins_,
+                               [this] { return now_.load(); });
+    AdmissionRequest request;
+    request.target = target;
+    request.origin.origin = std::move(origin);
+    request.origin.host = "127.0.0.1:6080";
+    request.origin.peer = "127.0.0.1";
+    request.request_id = "req-test";
+    return admission.Admit(request);
+  }
+
+  static std::string Reason(const AdmissionResult& r) {
+    return r.rejection ? std::string(ProxyErrorName(r.rejection->error)) : "ok";
+  }
+
+  std::unique_ptr<SqliteTokenStore> store_;
+  StaticServerDirectory directory_;
+  std::optional<OriginPolicy> origins_;
+  std::atomic<int64_t> now_{kNow};
+};
+
+TEST_F(ConsoleAdmissionTest, ValidToken_IsAdmittedWithItsEndpoint) {
+  std::string token = Issue();
+  AdmissionResult r = Admit("/?token=" + token);
+  ASSERT_EQ(Reason(r), "ok");
+  EXPECT_EQ(r.record.host, "127.0.0.1");
+  EXPECT_EQ(r.record.port, 5901u);
+  EXPECT_EQ(r.token_tag, HashConsoleToken(token).substr(0, 8));
+  EXPECT_EQ(directory_.last_request_id(), "req-test");
+}
+
+TEST_F(ConsoleAdmissionTest, MissingMalformedOrUnknownToken_IsTokenInvalid) {
+  EXPECT_EQ(Reason(Admit("/")), "token-invalid");
+  EXPECT_EQ(Reason(Admit("/?token=DROP%20TABLE")), "token-invalid");
+  EXPECT_EQ(Reason(Admit("/?token=" + NewConsoleToken())), "token-invalid");
+  EXPECT_EQ(Admit("/").rejection->status, 403);
+}
+
+TEST_F(ConsoleAdmissionTest, ExpiredToken_IsTokenExpired) {
+  std::string token = Issue("novnc", kNow + 10);
+  now_ = kNow + 10;  // expires > now is required
+  AdmissionResult r = Admit("/?token=" + token);
+  EXPECT_EQ(Reason(r), "token-expired");
+  EXPECT_EQ(r.rejection->status, 403);
+  ASSERT_TRUE(store_->PurgeExpired(now_).ok());
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "token-invalid");
+}
+
+TEST_F(ConsoleAdmissionTest, TokenOfAnotherConsoleType_IsWrongConsoleType) {
+  std::string token = Issue("serial");
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "wrong-console-type");
+  std::string vnc = Issue("novnc");
+  EXPECT_EQ(Reason(Admit("/?token=" + vnc, ProxyKind::kSerial)),
+            "wrong-console-type");
+}
+
+TEST_F(ConsoleAdmissionTest, ForeignOrigin_IsOriginRejectedWithNovasText) {
+  std::string token = Issue();
+  AdmissionResult r =
+      Admit("/?token=" + token, ProxyKind::kNoVnc, "http://evil.example");
+  EXPECT_EQ(Reason(r), "origin-rejected");
+  EXPECT_EQ(r.rejection->phrase, "Origin header does not match this host.");
+  EXPECT_EQ(Reason(Admit("/?token=" + token, ProxyKind::kNoVnc,
+                         "http://127.0.0.1:6080")),
+            "ok");
+}
+
+TEST_F(ConsoleAdmissionTest, ConsoleNowOnAnotherPort_IsTokenInvalid) {
+  // CVE-2013-0335: the port was reused by another VM, or the VM moved.
+  std::string token = Issue();
+  directory_.Upsert(VncServer(5902));
+  AdmissionResult r = Admit("/?token=" + token);
+  EXPECT_EQ(Reason(r), "token-invalid");
+  EXPECT_NE(r.rejection->detail.find("console moved"), std::string::npos);
+}
+
+TEST_F(ConsoleAdmissionTest, ServerOnAnotherHost_IsTokenInvalid) {
+  std::string token = Issue();
+  directory_.Upsert(VncServer(5901, "compute-b"));
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "token-invalid");
+}
+
+TEST_F(ConsoleAdmissionTest, ServerGone_IsTokenInvalid) {
+  std::string token = Issue();
+  directory_.Remove(kVm);
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "token-invalid");
+}
+
+TEST_F(ConsoleAdmissionTest, AgentDownOrServerStopped_IsBackendUnreachable) {
+  std::string token = Issue();
+  Server down = VncServer(5901);
+  down.host_connected = false;
+  directory_.Upsert(down);
+  AdmissionResult r = Admit("/?token=" + token);
+  EXPECT_EQ(Reason(r), "backend-unreachable");
+  EXPECT_EQ(r.rejection->status, 502);
+  Server stopped = VncServer(5901);
+  stopped.domain.set_state(v1::DOMAIN_STATE_SHUTOFF);
+  directory_.Upsert(stopped);
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "backend-unreachable");
+}
+
+TEST(ChooseSubprotocol, BinaryEchoedNoneOkBase64OnlyRefused) {
+  EXPECT_EQ(ChooseSubprotocol(std::nullopt), "");
+  EXPECT_EQ(ChooseSubprotocol("binary"), "binary");
+  EXPECT_EQ(ChooseSubprotocol("base64, binary"), "binary");
+  EXPECT_EQ(ChooseSubprotocol(" "), "");
+  EXPECT_EQ(ChooseSubprotocol("base64"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace porthole::controller

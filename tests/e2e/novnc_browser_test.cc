@@ -1,0 +1,222 @@
+// End to end in a real browser: a real porthole-agent on a libvirt test-driver
+// node whose domain's VNC port is a real QEMU (SeaBIOS screen), the Fleet over
+// gRPC, a SQLite token store, tokens issued by the API's ConsoleIssuer, and
+// the ConsoleProxy serving Debian's noVNC. Headless Debian Chromium, driven by
+// playwright-core (tests/e2e/novnc_console.js), opens the URL the API would
+// return and must show the guest's screen. The controller binary is not used
+// here: the proxy runs in this process, so its log is this test's stderr.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "controller/consoles/console_issuer.h"
+#include "controller/fleet/fleet.h"
+#include "controller/proxy/console_proxy.h"
+#include "controller/tokens/sqlite_token_store.h"
+#include "tests/controller/proxy/stderr_capture.h"
+#include "tests/support/child_process.h"
+
+namespace porthole::controller {
+namespace {
+
+namespace v1 = agent::v1;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::ChildProcess;
+
+constexpr char kVm[] = "e2e00000-0000-4000-8000-000000000001";
+
+bool PortAnswers(int port) {
+  return testing::WaitForTcpPort("127.0.0.1", port,
+                                 std::chrono::milliseconds(0));
+}
+
+std::string NodeXml(int vnc_port) {
+  return std::string("<node><domain type='test'><name>e2e-vm</name><uuid>") +
+         kVm +
+         "</uuid><memory unit='KiB'>65536</memory><os><type>hvm</type></os>"
+         "<devices><graphics type='vnc' port='" +
+         std::to_string(vnc_port) +
+         "' autoport='no' listen='127.0.0.1'/></devices></domain></node>";
+}
+
+// Chromium outlives a SIGKILLed node; find its processes by the profile
+// directory this test made, and kill them by PID.
+void KillProcessesUsing(const std::string& profile) {
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return;
+  while (dirent* entry = readdir(proc)) {
+    pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
+    if (pid <= 0 || pid == getpid()) continue;
+    std::ifstream in(std::string("/proc/") + entry->d_name + "/cmdline");
+    std::stringstream cmdline;
+    cmdline << in.rdbuf();
+    if (cmdline.str().find(profile) != std::string::npos) kill(pid, SIGKILL);
+  }
+  closedir(proc);
+}
+
+class NoVncBrowserTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // Parallel test processes probe the same displays: a QEMU that lost the
+    // race for its port exits, and the next display is tried.
+    for (int display = 60; display < 100 && qemu_ == nullptr; ++display) {
+      if (PortAnswers(5900 + display)) continue;
+      auto* qemu = new ChildProcess(
+          {"qemu-system-x86_64", "-display",
+           "vnc=127.0.0.1:" + std::to_string(display), "-nodefaults",
+           "-machine", "pc", "-m", "64", "-vga", "std", "-no-reboot"},
+          {}, "/dev/null");
+      bool up = testing::WaitFor(
+          [&] { return !qemu->running() || PortAnswers(5900 + display); },
+          seconds(10));
+      // A loser may see the winner's port before it fails to bind its own.
+      std::this_thread::sleep_for(milliseconds(300));
+      if (up && qemu->running()) {
+        qemu_ = qemu;
+        vnc_port_ = 5900 + display;
+      } else {
+        delete qemu;
+      }
+    }
+  }
+  static void TearDownTestSuite() {
+    delete qemu_;
+    qemu_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(qemu_, nullptr);
+    ASSERT_TRUE(testing::WaitForTcpPort("127.0.0.1", vnc_port_, seconds(10)));
+    node_modules_ = testing::SourceDir() + "/tests/e2e/node_modules";
+    ASSERT_EQ(access((node_modules_ + "/playwright-core").c_str(), R_OK), 0)
+        << "run `npm ci` in tests/e2e (scripts/install-deps does)";
+    ASSERT_EQ(access("/usr/bin/chromium", X_OK), 0)
+        << "apt-get install chromium";
+    ASSERT_EQ(access("/usr/share/novnc/vnc_lite.html", R_OK), 0)
+        << "apt-get install novnc";
+
+    testing::WriteFile(dir_.path() + "/node.xml", NodeXml(vnc_port_));
+    const int agent_port = testing::PickFreePort();
+    agent_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{
+            testing::BinaryDir() + "/agent/porthole-agent", "--config",
+            "/dev/null", "--libvirt-uri", "test://" + dir_.path() + "/node.xml",
+            "--listen", "127.0.0.1:" + std::to_string(agent_port)},
+        std::vector<std::string>{}, dir_.path() + "/agent.log");
+    ASSERT_TRUE(testing::WaitForTcpPort("127.0.0.1", agent_port, seconds(10)));
+    FleetOptions fleet_options;
+    fleet_options.agents = {
+        {"compute-e2e", "127.0.0.1:" + std::to_string(agent_port)}};
+    fleet_ = std::make_unique<Fleet>(
+        fleet_options, [](const std::string&, std::string_view) {});
+    ASSERT_TRUE(fleet_->Start().ok());
+    ASSERT_TRUE(testing::WaitFor([&] { return fleet_->Find(kVm).has_value(); },
+                                 seconds(10)));
+
+    auto store = SqliteTokenStore::Open(dir_.path() + "/tokens.db");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+
+    ProxyOptions options;
+    options.novnc = {true, {"127.0.0.1", 0}, "/usr/share/novnc"};
+    options.spice.enabled = false;
+    options.serial.enabled = false;
+    proxy_ =
+        std::make_unique<ConsoleProxy>(options, store_.get(), fleet_.get());
+    absl::Status started = proxy_->Start();
+    ASSERT_TRUE(started.ok()) << started;
+  }
+
+  void TearDown() override {
+    if (proxy_) proxy_->Stop(absl::ZeroDuration());
+    if (fleet_) fleet_->Stop();
+  }
+
+  // The URL the API answers for `os-getVNCConsole`, issued by the API's own
+  // ConsoleIssuer; `clock_offset` backdates it (an expired token).
+  std::string IssueUrl(int64_t clock_offset = 0) {
+    ConsoleOptions console_options;
+    console_options.novncproxy_base_url =
+        "http://127.0.0.1:" + std::to_string(proxy_->port(ProxyKind::kNoVnc)) +
+        "/vnc_lite.html";
+    ConsoleIssuer issuer(console_options, store_.get(), [clock_offset] {
+      return static_cast<int64_t>(time(nullptr)) + clock_offset;
+    });
+    std::optional<Server> server = fleet_->Find(kVm);
+    EXPECT_TRUE(server.has_value());
+    auto answer = fleet_->GetConsole(*server, v1::PROTOCOL_VNC, "req-e2e");
+    EXPECT_TRUE(answer.ok()) << answer.status();
+    auto url = issuer.Issue(*server, {v1::PROTOCOL_VNC, "novnc"}, *answer);
+    EXPECT_TRUE(url.ok()) << url.status();
+    return url.value_or("");
+  }
+
+  // Runs the browser; returns its one-line report and exit status.
+  std::pair<int, std::string> Browse(const std::string& url,
+                                     const std::string& expectation) {
+    const std::string profile = dir_.path() + "/chromium-" + expectation;
+    const std::string log = dir_.path() + "/node-" + expectation + ".log";
+    int status = -1;
+    {
+      ChildProcess node(
+          {"node", testing::SourceDir() + "/tests/e2e/novnc_console.js", url,
+           expectation, profile, "20000"},
+          {}, log);
+      std::optional<int> waited = node.Wait(seconds(40));
+      if (waited && WIFEXITED(*waited)) status = WEXITSTATUS(*waited);
+    }
+    KillProcessesUsing(profile);
+    return {status, testing::ReadFile(log)};
+  }
+
+  static inline ChildProcess* qemu_ = nullptr;
+  static inline int vnc_port_ = 0;
+  testing::TempDir dir_;
+  std::string node_modules_;
+  std::unique_ptr<ChildProcess> agent_;
+  std::unique_ptr<Fleet> fleet_;
+  std::unique_ptr<SqliteTokenStore> store_;
+  std::unique_ptr<ConsoleProxy> proxy_;
+};
+
+TEST_F(NoVncBrowserTest, ApiUrl_OpensLiveConsoleInChromium) {
+  const std::string url = IssueUrl();
+  ASSERT_NE(url.find("/vnc_lite.html?path=%3Ftoken%3D"), std::string::npos)
+      << url;
+  auto [status, report] = Browse(url, "connected");
+  std::cout << "browser: " << report;
+  EXPECT_EQ(status, 0) << report;
+  EXPECT_NE(report.find("status=\"Connected"), std::string::npos) << report;
+}
+
+TEST_F(NoVncBrowserTest, BadToken_PageShowsFailureAndProxyLogsTokenInvalid) {
+  std::string url = IssueUrl();
+  url = url.substr(0, url.find("%3Ftoken%3D")) +
+        "%3Ftoken%3D00000000-0000-4000-8000-000000000000";
+  testing::StderrCapture capture(dir_.path() + "/proxy-bad.log");
+  auto [status, report] = Browse(url, "failed");
+  EXPECT_EQ(status, 0) << report;
+  EXPECT_NE(capture.Read().find("reason=token-invalid"), std::string::npos)
+      << capture.Read();
+}
+
+TEST_F(NoVncBrowserTest, ExpiredToken_PageShowsFailureAndProxyLogsExpiry) {
+  const std::string url = IssueUrl(/*clock_offset=*/-3600);
+  testing::StderrCapture capture(dir_.path() + "/proxy-expired.log");
+  auto [status, report] = Browse(url, "failed");
+  EXPECT_EQ(status, 0) << report;
+  EXPECT_NE(capture.Read().find("reason=token-expired"), std::string::npos)
+      << capture.Read();
+}
+
+}  // namespace
+}  // namespace porthole::controller
