@@ -75,7 +75,7 @@ absl::StatusOr<std::vector<std::string>> OptionTable::ApplyFlags(
     bool has_value = false;
     if (size_t eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
-      name = name.substr(0, eq);
+      name.resize(eq);
       has_value = true;
     }
     const Option* o = FindFlag(name);

@@ -396,6 +396,7 @@ asio::awaitable<void> Watch(std::shared_ptr<Session<Stream>> s,
 }
 
 template <class Stream>
+// A coroutine: `peer` is taken by value so it outlives the caller's frame.
 asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
                               http::request<http::empty_body> req,
                               std::string peer, ConnectionScope& scope) {
