@@ -122,11 +122,14 @@ ConsoleAgentService::ConsoleAgentService(Inventory* inventory,
       host_(host),
       max_queued_changes_(max_queued_changes) {}
 
-grpc::Status ConsoleAgentService::ListDomains(
-    grpc::ServerContext* /*context*/, const v1::ListDomainsRequest* /*request*/,
+grpc::ServerUnaryReactor* ConsoleAgentService::ListDomains(
+    grpc::CallbackServerContext* context,
+    const v1::ListDomainsRequest* /*request*/,
     v1::ListDomainsResponse* response) {
   *response = inventory_->List();
-  return grpc::Status::OK;
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 grpc::Status ConsoleAgentService::GetConsole(

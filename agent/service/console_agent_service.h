@@ -9,26 +9,29 @@
 
 namespace porthole::agent {
 
-// The gRPC face of the agent. ListDomains answers from the Inventory;
-// GetConsole reads the live XML through LibvirtHost (on the sync server's
-// thread pool, since a libvirt call may block); WatchDomains is a callback
+// The gRPC face of the agent. ListDomains answers from the Inventory on a
+// callback (it never blocks); GetConsole reads the live XML through
+// LibvirtHost on the sync server's thread pool, since a libvirt call may
+// block on a hung daemon until keepalive gives up; WatchDomains is a callback
 // stream fed by Inventory listeners, so a watcher costs no thread.
 // A watcher that falls `max_queued_changes` behind is ended with
 // RESOURCE_EXHAUSTED; it reconnects and starts from a fresh snapshot.
 // The request id a client sends as `x-openstack-request-id` metadata appears
 // in every log line of that call. Neither dependency is owned.
 class ConsoleAgentService
-    : public v1::ConsoleAgent::WithCallbackMethod_WatchDomains<
-          v1::ConsoleAgent::Service> {
+    : public v1::ConsoleAgent::WithCallbackMethod_ListDomains<
+          v1::ConsoleAgent::WithCallbackMethod_WatchDomains<
+              v1::ConsoleAgent::Service>> {
  public:
   static constexpr size_t kDefaultMaxQueuedChanges = 4096;
 
   ConsoleAgentService(Inventory* inventory, LibvirtHost* host,
                       size_t max_queued_changes = kDefaultMaxQueuedChanges);
 
-  grpc::Status ListDomains(grpc::ServerContext* context,
-                           const v1::ListDomainsRequest* request,
-                           v1::ListDomainsResponse* response) override;
+  grpc::ServerUnaryReactor* ListDomains(
+      grpc::CallbackServerContext* context,
+      const v1::ListDomainsRequest* request,
+      v1::ListDomainsResponse* response) override;
   grpc::Status GetConsole(grpc::ServerContext* context,
                           const v1::GetConsoleRequest* request,
                           v1::GetConsoleResponse* response) override;
