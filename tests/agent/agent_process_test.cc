@@ -12,6 +12,7 @@
 
 #include "porthole/agent/v1/agent.grpc.pb.h"
 #include "tests/support/child_process.h"
+#include "tests/support/notify_socket.h"
 
 namespace porthole::agent {
 namespace {
@@ -110,38 +111,9 @@ TEST(AgentProcess, PortInUse_ExitsWithClearError) {
       << run.output;
 }
 
-// Stands in for systemd's notify socket.
-class NotifySocket {
- public:
-  explicit NotifySocket(const std::string& path) : path_(path) {
-    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    path.copy(addr.sun_path, sizeof addr.sun_path - 1);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    timeval tv{10, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~NotifySocket() { close(fd_); }
-  // The next datagram that is not a watchdog ping.
-  std::string NextState() {
-    for (;;) {
-      char buf[512];
-      ssize_t n = recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) return "";
-      std::string s(buf, static_cast<size_t>(n));
-      if (s != "WATCHDOG=1") return s;
-    }
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-};
-
 TEST(AgentProcess, Serves_NotifiesSystemd_LogsRequestId_StopsOnSigterm) {
   testing::TempDir dir;
-  NotifySocket notify(dir.path() + "/notify");
+  testing::NotifySocket notify(dir.path() + "/notify");
   const int port = testing::PickFreePort();
   ChildProcess agent(
       {AgentBinary(), "--config", "/dev/null", "--libvirt-uri", NodeUri(),

@@ -9,6 +9,7 @@
 
 #include "tests/support/controller_stack.h"
 #include "tests/support/http_client.h"
+#include "tests/support/notify_socket.h"
 
 namespace porthole::testing {
 namespace {
@@ -307,6 +308,43 @@ TEST_F(ControllerProcessTest, ControllerRestart_KeepsTokens_SigtermExitsZero) {
                          "/v2.1/os-console-auth-tokens/" + token,
                          As(kAdminToken, "2.31"));
   EXPECT_EQ(r.status, 200) << r.body;
+}
+
+TEST(ControllerSystemd, NotifiesReadyWatchdogAndReloadsTokensOnSighup) {
+  ControllerStack stack;
+  NotifySocket notify(stack.dir() + "/notify");
+  stack.set_controller_env(
+      {"NOTIFY_SOCKET=" + notify.path(), "WATCHDOG_USEC=1000000"});
+  ASSERT_TRUE(stack.Start()) << stack.ControllerLog();
+  EXPECT_EQ(notify.NextState(), "READY=1\nSTATUS=serving");
+  EXPECT_EQ(notify.Next(), "WATCHDOG=1");  // every 0.5 s, half of WATCHDOG_USEC
+
+  auto servers = [&](const std::string& token) {
+    return HttpCall(stack.api_port(), "GET", "/v2.1/servers",
+                    {{"X-Auth-Token", token}})
+        .status;
+  };
+  EXPECT_EQ(servers("carol-secret"), 401);
+  WriteFile(stack.tokens_file(),
+            ReadFile(stack.tokens_file()) +
+                "carol-secret carol-user carol-project member,reader\n");
+  stack.controller()->Signal(SIGHUP);
+  EXPECT_EQ(notify.NextState(), "RELOADING=1");
+  EXPECT_EQ(notify.NextState(), "READY=1\nSTATUS=serving");
+  EXPECT_EQ(servers("carol-secret"), 200);
+  EXPECT_EQ(servers(kAliceToken), 200);  // the old entries stay
+
+  // A broken file keeps the table in use.
+  WriteFile(stack.tokens_file(), "this line is not a token line\n");
+  stack.controller()->Signal(SIGHUP);
+  EXPECT_EQ(notify.NextState(), "RELOADING=1");
+  EXPECT_EQ(notify.NextState(), "READY=1\nSTATUS=serving");
+  EXPECT_EQ(servers("carol-secret"), 200);
+  EXPECT_NE(stack.ControllerLog().find("keeping the old API tokens"),
+            std::string::npos);
+
+  stack.controller()->Signal(SIGTERM);
+  EXPECT_EQ(notify.NextState(), "STOPPING=1");
 }
 
 }  // namespace

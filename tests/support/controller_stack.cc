@@ -79,7 +79,7 @@ bool ControllerStack::StartController() {
   controller_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{BinaryDir() + "/controller/porthole-controller",
                                "--config", config_path()},
-      std::vector<std::string>{}, dir_.path() + "/controller.log");
+      controller_env_, dir_.path() + "/controller.log");
   if (!WaitForTcpPort("127.0.0.1", api_port_, std::chrono::seconds(10)) ||
       !controller_->running()) {
     return false;

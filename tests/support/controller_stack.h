@@ -47,6 +47,11 @@ class ControllerStack {
   std::string ControllerLog() const;
   std::string AgentLog() const;
   ChildProcess* controller() { return controller_.get(); }
+  std::string tokens_file() const { return dir_.path() + "/api-tokens"; }
+  // Extra environment for the controller (e.g. NOTIFY_SOCKET=...).
+  void set_controller_env(std::vector<std::string> env) {
+    controller_env_ = std::move(env);
+  }
 
  private:
   // Every proxy listener on loopback, on a free port, with matching URLs.
@@ -61,6 +66,7 @@ class ControllerStack {
   int novnc_port_ = 0;
   int spice_port_ = 0;
   int serial_port_ = 0;
+  std::vector<std::string> controller_env_;
   std::unique_ptr<ChildProcess> agent_;
   std::unique_ptr<ChildProcess> controller_;
 };
