@@ -26,13 +26,6 @@ namespace {
 
 constexpr char kServiceName[] = "porthole.agent.v1.ConsoleAgent";
 
-bool HasArg(const std::vector<std::string>& args, const std::string& flag) {
-  for (const std::string& a : args) {
-    if (a == flag) return true;
-  }
-  return false;
-}
-
 // --dump: what the agent sees, as proto3 JSON, then exit.
 int Dump(const AgentConfig& config) {
   Inventory inventory;
@@ -151,21 +144,13 @@ int Serve(const AgentConfig& config, SignalWaiter& signals) {
 int Main(int argc, char** argv) {
   SignalWaiter signals;  // first: every later thread inherits the mask
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (HasArg(args, "--help")) {
+  {
     AgentConfig unused;
-    std::cout << AgentOptions(&unused).Usage("porthole-agent")
-              << "  --dump\n      print what the agent sees as JSON and exit\n"
-                 "  --version\n  --print-config-reference\n";
-    return 0;
-  }
-  if (HasArg(args, "--version")) {
-    std::cout << "porthole-agent " << PORTHOLE_VERSION << "\n";
-    return 0;
-  }
-  if (HasArg(args, "--print-config-reference")) {
-    AgentConfig unused;
-    std::cout << AgentOptions(&unused).ReferenceMarkdown();
-    return 0;
+    if (std::optional<int> code = AgentOptions(&unused).HandleInfoFlags(
+            args, "porthole-agent", PORTHOLE_VERSION,
+            "  --dump\n      print what the agent sees as JSON and exit\n")) {
+      return *code;
+    }
   }
   std::vector<std::string> rest;
   absl::StatusOr<AgentConfig> config = LoadAgentConfig(args, &rest);

@@ -1,9 +1,11 @@
 #include "common/option_table.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <map>
 
 #include "absl/strings/ascii.h"
@@ -137,6 +139,28 @@ std::string OptionTable::Usage(std::string_view program) const {
                     Where(o), ", default '", o.default_value, "')\n");
   }
   return out;
+}
+
+std::optional<int> OptionTable::HandleInfoFlags(
+    const std::vector<std::string>& args, std::string_view program,
+    std::string_view version, std::string_view extra_help) const {
+  auto has = [&](std::string_view flag) {
+    return std::find(args.begin(), args.end(), flag) != args.end();
+  };
+  if (has("--help")) {
+    std::cout << Usage(program) << extra_help
+              << "  --version\n  --print-config-reference\n";
+    return 0;
+  }
+  if (has("--version")) {
+    std::cout << program << " " << version << "\n";
+    return 0;
+  }
+  if (has("--print-config-reference")) {
+    std::cout << ReferenceMarkdown();
+    return 0;
+  }
+  return std::nullopt;
 }
 
 std::string OptionTable::ReferenceMarkdown() const {

@@ -2,6 +2,7 @@
 #define PORTHOLE_COMMON_OPTION_TABLE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,14 @@ class OptionTable {
                     std::vector<std::string>* rest) const;
 
   std::string Usage(std::string_view program) const;
+
+  // The flags every daemon answers and exits on: --help (Usage plus
+  // `extra_help`), --version and --print-config-reference. Returns the exit
+  // code when one of them was given, nullopt otherwise.
+  std::optional<int> HandleInfoFlags(const std::vector<std::string>& args,
+                                     std::string_view program,
+                                     std::string_view version,
+                                     std::string_view extra_help = "") const;
   // A Markdown table per section: option, flag, default, meaning.
   std::string ReferenceMarkdown() const;
 

@@ -22,13 +22,6 @@
 namespace porthole::controller {
 namespace {
 
-bool HasArg(const std::vector<std::string>& args, const std::string& flag) {
-  for (const std::string& a : args) {
-    if (a == flag) return true;
-  }
-  return false;
-}
-
 int Fail(const absl::Status& status, int code = 1) {
   std::cerr << "porthole-controller: " << status.message() << "\n";
   return code;
@@ -154,20 +147,12 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
 int Main(int argc, char** argv) {
   SignalWaiter signals;  // first: every later thread inherits the mask
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (HasArg(args, "--help")) {
+  {
     ControllerConfig unused;
-    std::cout << ControllerOptions(&unused).Usage("porthole-controller")
-              << "  --version\n  --print-config-reference\n";
-    return 0;
-  }
-  if (HasArg(args, "--version")) {
-    std::cout << "porthole-controller " << PORTHOLE_VERSION << "\n";
-    return 0;
-  }
-  if (HasArg(args, "--print-config-reference")) {
-    ControllerConfig unused;
-    std::cout << ControllerOptions(&unused).ReferenceMarkdown();
-    return 0;
+    if (std::optional<int> code = ControllerOptions(&unused).HandleInfoFlags(
+            args, "porthole-controller", PORTHOLE_VERSION)) {
+      return *code;
+    }
   }
   std::vector<std::string> rest;
   absl::StatusOr<ControllerConfig> config = LoadControllerConfig(args, &rest);
