@@ -22,6 +22,8 @@ inline constexpr char kAliceProject[] = "bbbbbbbb-0000-4000-8000-000000000001";
 // a tokens file (plus "notused", what openstack's auth type none sends, as
 // alice) and a SQLite token store, all on free loopback ports in a private
 // directory. Processes are stopped by PID when the stack goes away.
+// `node_file` may also be a libvirt URI (anything with "://"), e.g. a
+// private libvirtd's qemu+unix:// URI with real guests.
 class ControllerStack {
  public:
   explicit ControllerStack(
