@@ -96,7 +96,7 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          StoreString(&c->token_store)});
   t.Add({"consoleauth", "token_ttl", "", "600",
          "seconds a console token stays valid",
-         StoreInteger(&c->api.consoles.token_ttl_seconds, 1, 86400 * 7)});
+         StoreInteger(&c->api.consoles.token_ttl_seconds, 1, 86400L * 7)});
   t.Add({"consoleauth", "purge_interval", "", "60",
          "seconds between sweeps that delete expired tokens",
          StoreSeconds(&c->purge_interval_seconds)});

@@ -23,6 +23,7 @@ std::string NotOfType(const Json& value, std::string_view type) {
 std::string NotOneOf(const Json& value,
                      const std::vector<std::string>& allowed) {
   std::vector<std::string> quoted;
+  quoted.reserve(allowed.size());
   for (const std::string& item : allowed) quoted.push_back(PyReprString(item));
   return absl::StrCat(PyRepr(value), " is not one of [",
                       absl::StrJoin(quoted, ", "), "]");
@@ -47,6 +48,7 @@ std::vector<std::string> Extras(const Json& object,
 
 std::string AdditionalPropertiesMessage(const std::vector<std::string>& keys) {
   std::vector<std::string> quoted;
+  quoted.reserve(keys.size());
   for (const std::string& key : keys) quoted.push_back(PyReprString(key));
   return absl::StrCat("Additional properties are not allowed (",
                       absl::StrJoin(quoted, ", "),

@@ -16,9 +16,9 @@ std::optional<Principal> Noauth2Authenticator::Authenticate(
   Principal principal;
   principal.user_id = std::string(user);
   principal.project_id = std::string(project);
-  if (user == "admin") principal.roles.push_back("admin");
-  principal.roles.push_back("member");
-  principal.roles.push_back("reader");
+  if (user == "admin") principal.roles.emplace_back("admin");
+  principal.roles.emplace_back("member");
+  principal.roles.emplace_back("reader");
   return principal;
 }
 

@@ -34,15 +34,15 @@ ConsoleKind Kind(Protocol protocol, std::string_view type) {
 
 std::vector<std::string> RemoteConsoleProtocolEnum(int minor) {
   std::vector<std::string> protocols = {"vnc", "spice", "serial", "rdp"};
-  if (minor >= kMksMinor) protocols.push_back("mks");
+  if (minor >= kMksMinor) protocols.emplace_back("mks");
   return protocols;
 }
 
 std::vector<std::string> RemoteConsoleTypeEnum(int minor) {
   std::vector<std::string> types = {"novnc", "xvpvnc", "spice-html5", "serial",
                                     "rdp-html5"};
-  if (minor >= kMksMinor) types.push_back("webmks");
-  if (minor >= kSpiceDirectMinor) types.push_back("spice-direct");
+  if (minor >= kMksMinor) types.emplace_back("webmks");
+  if (minor >= kSpiceDirectMinor) types.emplace_back("spice-direct");
   return types;
 }
 

@@ -88,7 +88,7 @@ absl::StatusOr<std::vector<AgentEndpoint>> ParseAgentHosts(
 class Fleet::AgentLink {
  public:
   AgentLink(Fleet* fleet, AgentEndpoint endpoint,
-            std::shared_ptr<grpc::ChannelCredentials> credentials)
+            const std::shared_ptr<grpc::ChannelCredentials>& credentials)
       : fleet_(fleet), endpoint_(std::move(endpoint)) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);

@@ -64,7 +64,7 @@ std::string HashConsoleToken(std::string_view token) {
     DieWithOpenSslError("EVP_Digest(SHA-256)");
   }
   std::string hex;
-  hex.reserve(2 * length);
+  hex.reserve(size_t{2} * length);
   AppendHex(digest, length, &hex);
   return hex;
 }
