@@ -1,8 +1,12 @@
 // porthole-controller as deployed: the real binaries (controller + agent on a
 // libvirt test-driver host), real SQLite, real HTTP. Contract checks at the
 // boundary microversions, faults, and restarts.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -308,6 +312,85 @@ TEST_F(ControllerProcessTest, ControllerRestart_KeepsTokens_SigtermExitsZero) {
                          "/v2.1/os-console-auth-tokens/" + token,
                          As(kAdminToken, "2.31"));
   EXPECT_EQ(r.status, 200) << r.body;
+}
+
+long RssKiB(pid_t pid) {
+  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  size_t at = status.find("VmRSS:");
+  return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
+}
+
+int ConnectTo(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST_F(ControllerProcessTest,
+       HundredMebibyteBody_RefusedEarly_MemoryStaysFlat) {
+  const long before = RssKiB(stack_.controller()->pid());
+  int fd = ConnectTo(stack_.api_port());
+  ASSERT_GE(fd, 0);
+  const std::string head =
+      std::string("POST /v2.1/servers/") + kVnc +
+      "/remote-consoles HTTP/1.1\r\nHost: x\r\nX-Auth-Token: " + kAliceToken +
+      "\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\n\r\n";
+  send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+  // Keep sending the body: the server answers 413 and closes without
+  // reading it, so sending fails long before 100 MiB.
+  const std::string chunk(1 << 20, '[');
+  size_t sent = 0;
+  for (int i = 0; i < 100; ++i) {
+    ssize_t n = send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  char reply[512] = {};
+  recv(fd, reply, sizeof reply - 1, 0);
+  close(fd);
+  EXPECT_EQ(std::string(reply).rfind("HTTP/1.1 413", 0), 0u) << reply;
+  EXPECT_LT(sent, size_t{100} << 20);
+  EXPECT_LT(RssKiB(stack_.controller()->pid()) - before, 8 * 1024);
+  EXPECT_EQ(Post(std::string("/v2.1/servers/") + kVnc + "/remote-consoles",
+                 RemoteConsole("vnc", "novnc"), As(kAliceToken, "2.6"))
+                .status,
+            200);
+}
+
+TEST(ControllerLimits, FiveThousandIdleConnections_PastTheLimitRefusedCleanly) {
+  ControllerStack stack(SourceDir() + "/tests/data/three_domains_node.xml",
+                        "[api]\nmax_connections = 4000\n");
+  ASSERT_TRUE(stack.Start()) << stack.ControllerLog();
+  std::vector<int> idle;
+  for (int i = 0; i < 5000; ++i) {
+    int fd = ConnectTo(stack.api_port());
+    ASSERT_GE(fd, 0) << i;
+    idle.push_back(fd);
+  }
+  // The 1,000 past the limit each got an HTTP 503 and a close.
+  int refused = 0;
+  for (size_t i = 4000; i < idle.size(); ++i) {
+    char reply[64] = {};
+    timeval tv{5, 0};
+    setsockopt(idle[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (recv(idle[i], reply, sizeof reply - 1, 0) > 0 &&
+        std::string(reply).rfind("HTTP/1.1 503", 0) == 0) {
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 1000);
+  for (int fd : idle) close(fd);
+  EXPECT_TRUE(WaitFor(
+      [&] { return HttpCall(stack.api_port(), "GET", "/v2.1").status == 200; },
+      std::chrono::seconds(10)));
+  EXPECT_TRUE(stack.controller()->running());
 }
 
 TEST(ControllerSystemd, NotifiesReadyWatchdogAndReloadsTokensOnSighup) {
