@@ -182,6 +182,25 @@ asio::awaitable<void> WriteRejection(const Runtime& rt, Stream& stream,
                                                     ec);
 }
 
+// Writes a prepared response (only its head for HEAD requests) within the
+// handshake timeout. Returns whether the connection may read another request.
+template <class Stream, class Body>
+asio::awaitable<bool> WriteResponse(const Runtime& rt, Stream& stream,
+                                    http::response<Body>& res, bool head) {
+  beast::get_lowest_layer(stream).expires_after(
+      ToChrono(rt.options->handshake_timeout));
+  beast::error_code ec;
+  if (head) {
+    http::response_serializer<Body> sr{res};
+    co_await http::async_write_header(
+        stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await http::async_write(stream, res,
+                               asio::redirect_error(asio::use_awaitable, ec));
+  }
+  co_return !ec && res.keep_alive();
+}
+
 // A plain HTTP answer with a short text body (static file errors).
 template <class Stream>
 asio::awaitable<bool> WriteSimple(const Runtime& rt, Stream& stream,
@@ -200,18 +219,7 @@ asio::awaitable<bool> WriteSimple(const Runtime& rt, Stream& stream,
   res.keep_alive(keep_alive);
   res.prepare_payload();
   if (head) res.body().clear();
-  beast::get_lowest_layer(stream).expires_after(
-      ToChrono(rt.options->handshake_timeout));
-  beast::error_code ec;
-  if (head) {
-    http::response_serializer<http::string_body> sr{res};
-    co_await http::async_write_header(
-        stream, sr, asio::redirect_error(asio::use_awaitable, ec));
-  } else {
-    co_await http::async_write(stream, res,
-                               asio::redirect_error(asio::use_awaitable, ec));
-  }
-  co_return !ec && keep_alive;
+  co_return co_await WriteResponse(rt, stream, res, head);
 }
 
 // GET/HEAD of a client file. Returns whether to read another request.
@@ -257,17 +265,7 @@ asio::awaitable<bool> ServeStatic(const Runtime& rt, const Listener& l,
   res.body() = std::move(body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
-  beast::get_lowest_layer(stream).expires_after(
-      ToChrono(rt.options->handshake_timeout));
-  if (head) {
-    http::response_serializer<http::file_body> sr{res};
-    co_await http::async_write_header(
-        stream, sr, asio::redirect_error(asio::use_awaitable, ec));
-  } else {
-    co_await http::async_write(stream, res,
-                               asio::redirect_error(asio::use_awaitable, ec));
-  }
-  co_return !ec && keep_alive;
+  co_return co_await WriteResponse(rt, stream, res, head);
 }
 
 // One relaying session: the client's WebSocket and the console's socket.
