@@ -180,16 +180,22 @@ class HttpServer::Impl {
       const unsigned version = message.version();
       const bool keep_alive = message.keep_alive() && !stopped_.load();
       ++in_flight_;
-      HttpResponse response = co_await asio::co_spawn(
-          pool_,
-          [this, request = ToRequest(std::move(message), peer)]()
-              -> asio::awaitable<HttpResponse> { co_return handler_(request); },
-          asio::use_awaitable);
+      // A named request and a named coroutine: GCC 12 destroys a lambda
+      // closure with captures twice when it is a temporary in a co_await
+      // expression (the crash of the packaged build).
+      const HttpRequest request = ToRequest(std::move(message), peer);
+      HttpResponse response =
+          co_await asio::co_spawn(pool_, Handle(request), asio::use_awaitable);
       const bool written =
           co_await Write(stream, std::move(response), version, keep_alive);
       --in_flight_;
       if (!written || !keep_alive) co_return;
     }
+  }
+
+  // Runs the handler; co_spawned on the worker pool, as handlers may block.
+  asio::awaitable<HttpResponse> Handle(const HttpRequest& request) {
+    co_return handler_(request);
   }
 
   asio::awaitable<bool> Write(beast::tcp_stream& stream, HttpResponse response,

@@ -393,6 +393,14 @@ asio::awaitable<void> Watch(std::shared_ptr<Session<Stream>> s,
   }
 }
 
+// Admission on the blocking pool (token store, agent re-check). A named
+// coroutine, not a lambda: GCC 12 destroys a capturing closure twice when it
+// is a temporary in a co_await expression.
+inline asio::awaitable<AdmissionResult> Admit(const Listener& l,
+                                              const AdmissionRequest& ask) {
+  co_return l.admission->Admit(ask);
+}
+
 template <class Stream>
 // A coroutine: `peer` is taken by value so it outlives the caller's frame.
 asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
@@ -437,12 +445,8 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
   ask.origin.forwarded_proto = header("X-Forwarded-Proto");
   ask.origin.peer = peer;
   ask.request_id = request_id;
-  AdmissionResult admitted = co_await asio::co_spawn(
-      *rt.pool,
-      [&l, &ask]() -> asio::awaitable<AdmissionResult> {
-        co_return l.admission->Admit(ask);
-      },
-      asio::use_awaitable);
+  AdmissionResult admitted =
+      co_await asio::co_spawn(*rt.pool, Admit(l, ask), asio::use_awaitable);
   if (admitted.rejection) {
     co_await refuse(*admitted.rejection, admitted.token_tag);
     co_return;
@@ -477,8 +481,8 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
   beast::get_lowest_layer(stream).expires_never();
   websocket::stream<Stream> ws(std::move(stream));
   scope.OnClose([&ws] {
-    beast::error_code ec;
-    beast::get_lowest_layer(ws).socket().close(ec);
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws).socket().close(ignored);
   });
   websocket::stream_base::timeout timeouts;
   timeouts.handshake_timeout = ToChrono(o.handshake_timeout);
