@@ -108,7 +108,7 @@ class NoVncBrowserTest : public ::testing::Test {
     const int agent_port = testing::PickFreePort();
     agent_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{
-            testing::BinaryDir() + "/agent/porthole-agent", "--config",
+            testing::AgentBinary(), "--config",
             "/dev/null", "--libvirt-uri", "test://" + dir_.path() + "/node.xml",
             "--listen", "127.0.0.1:" + std::to_string(agent_port)},
         std::vector<std::string>{}, dir_.path() + "/agent.log");

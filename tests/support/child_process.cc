@@ -175,6 +175,23 @@ int CountOpenFds() {
 
 std::string BinaryDir() { return PORTHOLE_BINARY_DIR; }
 
+namespace {
+
+std::string DaemonPath(const std::string& build_subdir,
+                       const std::string& name) {
+  const char* dir = std::getenv("PORTHOLE_DAEMON_DIR");
+  if (dir != nullptr && *dir != '\0') return std::string(dir) + "/" + name;
+  return BinaryDir() + "/" + build_subdir + "/" + name;
+}
+
+}  // namespace
+
+std::string AgentBinary() { return DaemonPath("agent", "porthole-agent"); }
+
+std::string ControllerBinary() {
+  return DaemonPath("controller", "porthole-controller");
+}
+
 std::string SourceDir() { return PORTHOLE_SOURCE_DIR; }
 
 }  // namespace porthole::testing

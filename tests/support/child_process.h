@@ -74,6 +74,11 @@ int CountOpenFds();
 // Where the build put our binaries, and the source tree (set at build time).
 std::string BinaryDir();
 std::string SourceDir();
+// The daemons the process tests run: the build tree's, or the ones in
+// $PORTHOLE_DAEMON_DIR when it is set (CI points it at the binaries unpacked
+// from the .deb packages, so the shipped build is the tested build).
+std::string AgentBinary();
+std::string ControllerBinary();
 
 }  // namespace porthole::testing
 

@@ -60,7 +60,7 @@ ControllerStack::~ControllerStack() {
 bool ControllerStack::StartAgent() {
   agent_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{
-          BinaryDir() + "/agent/porthole-agent", "--config", "/dev/null",
+          AgentBinary(), "--config", "/dev/null",
           "--libvirt-uri",
           node_file_.find("://") == std::string::npos ? "test://" + node_file_
                                                       : node_file_,
@@ -79,7 +79,7 @@ void ControllerStack::KillAgent() {
 
 bool ControllerStack::StartController() {
   controller_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{BinaryDir() + "/controller/porthole-controller",
+      std::vector<std::string>{ControllerBinary(),
                                "--config", config_path()},
       controller_env_, dir_.path() + "/controller.log");
   if (!WaitForTcpPort("127.0.0.1", api_port_, std::chrono::seconds(10)) ||
