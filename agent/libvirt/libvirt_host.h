@@ -4,16 +4,21 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "agent/domain/domain_xml.h"
 #include "porthole/agent/v1/agent.pb.h"
 
 namespace porthole::agent {
 
+class ConnectionWorker;
 class Inventory;
+class LibvirtEventLoop;
 
 struct LibvirtHostOptions {
   std::string uri = "qemu:///system";
@@ -35,8 +40,9 @@ struct LibvirtHostOptions {
 // connection drops (close callback, keepalive, failed call) it reconnects
 // with exponential backoff, re-registers the events and re-lists every
 // domain into the Inventory (Inventory::Replace with RESYNCED).
-// Event callbacks only queue work; a worker thread reads the XML.
-// All public methods are thread-safe.
+// Event callbacks only queue work; a worker thread (ConnectionWorker) reads
+// the XML. The Inventory must outlive Stop(). All public methods are
+// thread-safe.
 class LibvirtHost {
  public:
   LibvirtHost(LibvirtHostOptions options, Inventory* inventory);
@@ -63,8 +69,14 @@ class LibvirtHost {
   std::string hostname() const;
 
  private:
-  class Impl;
-  std::unique_ptr<Impl> impl_;
+  // Shared with the worker thread, which may outlive this object when Stop()
+  // leaves it behind on a hung daemon.
+  const std::shared_ptr<ConnectionWorker> worker_;
+  absl::Mutex lifecycle_mu_;
+  bool started_ ABSL_GUARDED_BY(lifecycle_mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(lifecycle_mu_) = false;
+  std::shared_ptr<LibvirtEventLoop> loop_ ABSL_GUARDED_BY(lifecycle_mu_);
+  std::thread worker_thread_ ABSL_GUARDED_BY(lifecycle_mu_);
 };
 
 }  // namespace porthole::agent
