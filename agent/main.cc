@@ -1,16 +1,20 @@
 // porthole-agent: serves the consoles of this host's libvirt domains over
 // gRPC. See agent/README.md.
+#include <fcntl.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/agent_config.h"
@@ -26,8 +30,34 @@ namespace {
 
 constexpr char kServiceName[] = "porthole.agent.v1.ConsoleAgent";
 
-// --dump: what the agent sees, as proto3 JSON, then exit.
-int Dump(const AgentConfig& config) {
+// --dump promises JSON alone on stdout, whatever else the process prints:
+// libvirt logs wherever LIBVIRT_LOG_OUTPUTS says (even "1:file:/dev/stdout",
+// which reopens fd 1), and a library may print too. So the JSON keeps the
+// real stdout on a descriptor of its own and fd 1 becomes a copy of stderr
+// for everyone else. Must run before libvirt is initialised. Returns the
+// JSON's descriptor, or -1.
+int ReserveStdoutForJson() {
+  const int json_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (json_fd < 0) return -1;
+  if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+    close(json_fd);
+    return -1;
+  }
+  return json_fd;
+}
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// --dump: what the agent sees, as proto3 JSON on `json_fd`, then exit.
+int Dump(const AgentConfig& config, int json_fd) {
   Inventory inventory;
   LibvirtHost host(config.libvirt, &inventory);
   if (absl::Status s = host.Start(); !s.ok()) {
@@ -58,7 +88,10 @@ int Dump(const AgentConfig& config) {
     std::cerr << "porthole-agent: cannot print the inventory as JSON\n";
     return 1;
   }
-  std::cout << json;
+  if (!WriteAll(json_fd, json)) {
+    std::cerr << "porthole-agent: cannot write the inventory to stdout\n";
+    return 1;
+  }
   host.Stop();
   return 0;
 }
@@ -171,7 +204,14 @@ int Main(int argc, char** argv) {
   SetMinLogLevel(config->log_level);
   if (dump) {
     SetMinLogLevel(LogLevel::kError);
-    return Dump(*config);
+    const int json_fd = ReserveStdoutForJson();
+    if (json_fd < 0) {
+      std::cerr << "porthole-agent: --dump needs an open stdout\n";
+      return 1;
+    }
+    const int code = Dump(*config, json_fd);
+    close(json_fd);
+    return code;
   }
   return Serve(*config, signals);
 }

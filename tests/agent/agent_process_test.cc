@@ -29,29 +29,44 @@ std::string NodeUri() {
 
 struct RunResult {
   int exit_code;
-  std::string output;
+  std::string out;  // stdout alone
+  std::string err;  // stderr alone
 };
 
+// Runs the agent to completion with stdout and stderr captured apart:
+// --dump's stdout is a document, its stderr a log. ChildProcess sends both
+// to one file, so a shell between it and the agent moves stderr aside.
 RunResult RunAgent(const std::vector<std::string>& args,
-                   const testing::TempDir& dir) {
-  std::vector<std::string> argv = {AgentBinary()};
+                   const testing::TempDir& dir,
+                   std::vector<std::string> extra_env = {}) {
+  const std::string out = dir.path() + "/stdout";
+  const std::string err = dir.path() + "/stderr";
+  unlink(out.c_str());
+  std::vector<std::string> argv = {
+      "/bin/sh", "-c", "err=$1; shift; exec \"$@\" 2>\"$err\"",
+      "sh",      err,  AgentBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  const std::string log = dir.path() + "/run.log";
-  unlink(log.c_str());
-  ChildProcess agent(argv, {}, log);
+  ChildProcess agent(argv, std::move(extra_env), out);
   std::optional<int> status = agent.Wait(std::chrono::seconds(20));
   EXPECT_TRUE(status.has_value());
   return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1,
-          agent.ReadLog()};
+          testing::ReadFile(out), testing::ReadFile(err)};
 }
 
-TEST(AgentProcess, Dump_PrintsInventoryAsProtoJsonWithFieldNames) {
-  testing::TempDir dir;
-  RunResult run = RunAgent({"--config", "/dev/null", "--libvirt-uri", NodeUri(),
-                            "--proxyclient-address", "192.0.2.10", "--dump"},
-                           dir);
-  ASSERT_EQ(run.exit_code, 0) << run.output;
-  nlohmann::json json = nlohmann::json::parse(run.output);
+std::vector<std::string> DumpArgs() {
+  return {"--config",
+          "/dev/null",
+          "--libvirt-uri",
+          NodeUri(),
+          "--proxyclient-address",
+          "192.0.2.10",
+          "--dump"};
+}
+
+// The three domains of tests/data/three_domains_node.xml, as --dump prints.
+void ExpectThreeDomainsJson(const std::string& out) {
+  ASSERT_TRUE(nlohmann::json::accept(out)) << "stdout is not JSON:\n" << out;
+  nlohmann::json json = nlohmann::json::parse(out);
   ASSERT_EQ(json["domains"].size(), 3u);
   const auto& spice = json["domains"][1];
   EXPECT_EQ(spice["uuid"], "22222222-2222-4222-8222-222222222222");
@@ -64,14 +79,46 @@ TEST(AgentProcess, Dump_PrintsInventoryAsProtoJsonWithFieldNames) {
   EXPECT_TRUE(json["libvirt_connected"].get<bool>());
 }
 
+TEST(AgentProcess, Dump_PrintsInventoryAsProtoJsonWithFieldNames) {
+  testing::TempDir dir;
+  RunResult run = RunAgent(DumpArgs(), dir);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ExpectThreeDomainsJson(run.out);
+}
+
+// What broke on a fresh Debian 12 root: libvirt logs to stderr ("info :
+// libvirt version", "warning : getaddrinfo failed" for an unresolvable host
+// name). LIBVIRT_DEBUG makes it log every call.
+TEST(AgentProcess, Dump_LibvirtLogsToStderr_StdoutIsOnlyJson) {
+  testing::TempDir dir;
+  RunResult run = RunAgent(DumpArgs(), dir,
+                           {"LIBVIRT_DEBUG=1", "LIBVIRT_LOG_OUTPUTS=1:stderr"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("libvirt version"), std::string::npos) << run.err;
+  ExpectThreeDomainsJson(run.out);
+}
+
+// libvirt may even be told to log to /dev/stdout, which it reopens; the JSON
+// must still stand alone on stdout, and the log lands on stderr.
+TEST(AgentProcess, Dump_LibvirtLogsToDevStdout_StdoutIsOnlyJson) {
+  testing::TempDir dir;
+  RunResult run =
+      RunAgent(DumpArgs(), dir,
+               {"LIBVIRT_DEBUG=1", "LIBVIRT_LOG_OUTPUTS=1:file:/dev/stdout"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("libvirt version"), std::string::npos) << run.err;
+  ExpectThreeDomainsJson(run.out);
+}
+
 TEST(AgentProcess, Dump_UnopenableUri_FailsWithLibvirtError) {
   testing::TempDir dir;
   RunResult run = RunAgent({"--config", "/dev/null", "--libvirt-uri",
                             "test:///nonexistent/node.xml", "--dump"},
                            dir);
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.output.find("cannot connect to libvirt"), std::string::npos)
-      << run.output;
+  EXPECT_NE(run.err.find("cannot connect to libvirt"), std::string::npos)
+      << run.err;
+  EXPECT_EQ(run.out, "");
 }
 
 TEST(AgentProcess, BadConfig_OneLineErrorAndExit2) {
@@ -80,14 +127,14 @@ TEST(AgentProcess, BadConfig_OneLineErrorAndExit2) {
                      "[agent]\nlisten = nowhere:x\n");
   RunResult run = RunAgent({"--config", dir.path() + "/agent.conf"}, dir);
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_EQ(run.output, "porthole-agent: " + dir.path() +
-                            "/agent.conf: [agent] listen: invalid address "
-                            "'nowhere:x', expected host:port\n");
+  EXPECT_EQ(run.err, "porthole-agent: " + dir.path() +
+                         "/agent.conf: [agent] listen: invalid address "
+                         "'nowhere:x', expected host:port\n");
   run = RunAgent({"--config", dir.path() + "/missing.conf"}, dir);
   EXPECT_EQ(run.exit_code, 2);
   run = RunAgent({"--config", "/dev/null", "--bogus"}, dir);
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.output.find("unknown argument '--bogus'"), std::string::npos);
+  EXPECT_NE(run.err.find("unknown argument '--bogus'"), std::string::npos);
 }
 
 TEST(AgentProcess, PortInUse_ExitsWithClearError) {
@@ -107,8 +154,8 @@ TEST(AgentProcess, PortInUse_ExitsWithClearError) {
                            dir);
   close(fd);
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.output.find("cannot listen on " + listen_at), std::string::npos)
-      << run.output;
+  EXPECT_NE(run.err.find("cannot listen on " + listen_at), std::string::npos)
+      << run.err;
 }
 
 TEST(AgentProcess, Serves_NotifiesSystemd_LogsRequestId_StopsOnSigterm) {
