@@ -19,9 +19,6 @@ namespace {
 
 using testing::ChildProcess;
 
-std::string AgentBinary() {
-  return testing::BinaryDir() + "/agent/porthole-agent";
-}
 std::string NodeUri() {
   return "test://" + testing::SourceDir() +
          "/tests/data/three_domains_node.xml";
@@ -42,9 +39,10 @@ RunResult RunAgent(const std::vector<std::string>& args,
   const std::string out = dir.path() + "/stdout";
   const std::string err = dir.path() + "/stderr";
   unlink(out.c_str());
-  std::vector<std::string> argv = {
-      "/bin/sh", "-c", "err=$1; shift; exec \"$@\" 2>\"$err\"",
-      "sh",      err,  AgentBinary()};
+  const std::string move_stderr_then_exec =
+      R"(err=$1; shift; exec "$@" 2>"$err")";
+  std::vector<std::string> argv = {"/bin/sh", "-c", move_stderr_then_exec,
+                                   "sh",      err,  testing::AgentBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
   ChildProcess agent(argv, std::move(extra_env), out);
   std::optional<int> status = agent.Wait(std::chrono::seconds(20));
@@ -163,8 +161,8 @@ TEST(AgentProcess, Serves_NotifiesSystemd_LogsRequestId_StopsOnSigterm) {
   testing::NotifySocket notify(dir.path() + "/notify");
   const int port = testing::PickFreePort();
   ChildProcess agent(
-      {AgentBinary(), "--config", "/dev/null", "--libvirt-uri", NodeUri(),
-       "--listen", "127.0.0.1:" + std::to_string(port)},
+      {testing::AgentBinary(), "--config", "/dev/null", "--libvirt-uri",
+       NodeUri(), "--listen", "127.0.0.1:" + std::to_string(port)},
       {"NOTIFY_SOCKET=" + dir.path() + "/notify", "WATCHDOG_USEC=1000000"},
       dir.path() + "/agent.log");
   EXPECT_EQ(notify.NextState(), "READY=1\nSTATUS=serving");
