@@ -1,0 +1,64 @@
+#include "common/uuid.h"
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+
+namespace porthole {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+bool IsDashPosition(size_t i) {
+  return i == 8 || i == 13 || i == 18 || i == 23;
+}
+
+bool IsLowerHex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+bool IsUpperHex(char c) { return c >= 'A' && c <= 'F'; }
+
+template <class IsDigit>
+bool HasUuidShape(std::string_view text, IsDigit is_digit) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (IsDashPosition(i) ? text[i] != '-' : !is_digit(text[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string NewUuid4() {
+  std::array<unsigned char, 16> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    std::fprintf(stderr, "porthole: RAND_bytes failed: %s\n",
+                 ERR_error_string(ERR_get_error(), nullptr));
+    std::abort();
+  }
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // v4
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122
+  std::string uuid;
+  uuid.reserve(36);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) uuid.push_back('-');
+    uuid.push_back(kHexDigits[bytes[i] >> 4]);
+    uuid.push_back(kHexDigits[bytes[i] & 0x0f]);
+  }
+  return uuid;
+}
+
+bool LooksLikeUuid(std::string_view text) {
+  return HasUuidShape(text,
+                      [](char c) { return IsLowerHex(c) || IsUpperHex(c); });
+}
+
+bool LooksLikeLowercaseUuid(std::string_view text) {
+  return HasUuidShape(text, IsLowerHex);
+}
+
+}  // namespace porthole

@@ -1,0 +1,27 @@
+#ifndef PORTHOLE_COMMON_UUID_H_
+#define PORTHOLE_COMMON_UUID_H_
+
+#include <string>
+#include <string_view>
+
+namespace porthole {
+
+// UUIDs as Porthole uses them: server ids (libvirt domain UUIDs), console
+// tokens and request ids. One formatter and one shape check for all of them.
+// Thread-safe.
+
+// A random (version 4, RFC 4122 variant) UUID in lowercase 8-4-4-4-12 form:
+// 122 random bits from OpenSSL's CSPRNG. Aborts if the CSPRNG fails, since a
+// predictable console token would be worse than no token.
+std::string NewUuid4();
+
+// True for the 8-4-4-4-12 hex shape, either case (Nova accepts both).
+bool LooksLikeUuid(std::string_view text);
+
+// True for the same shape in lowercase only: what NewUuid4 produces, and
+// therefore the only shape a console token can have.
+bool LooksLikeLowercaseUuid(std::string_view text);
+
+}  // namespace porthole
+
+#endif  // PORTHOLE_COMMON_UUID_H_
