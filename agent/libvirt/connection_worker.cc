@@ -193,7 +193,8 @@ void ConnectionWorker::RegisterCallbacks() {
                  LogField("error", std::string(LastLibvirtError().message())));
       continue;
     }
-    context.release();  // libvirt frees it through FreeContext
+    // Registered: libvirt owns the context now and frees it via FreeContext.
+    [[maybe_unused]] CallbackContext* owned_by_libvirt = context.release();
     session_.callback_ids.push_back(id);
   }
 }
