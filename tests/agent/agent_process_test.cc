@@ -31,20 +31,17 @@ struct RunResult {
 };
 
 // Runs the agent to completion with stdout and stderr captured apart:
-// --dump's stdout is a document, its stderr a log. ChildProcess sends both
-// to one file, so a shell between it and the agent moves stderr aside.
+// --dump's stdout is a document, its stderr a log.
 RunResult RunAgent(const std::vector<std::string>& args,
                    const testing::TempDir& dir,
                    std::vector<std::string> extra_env = {}) {
   const std::string out = dir.path() + "/stdout";
   const std::string err = dir.path() + "/stderr";
   unlink(out.c_str());
-  const std::string move_stderr_then_exec =
-      R"(err=$1; shift; exec "$@" 2>"$err")";
-  std::vector<std::string> argv = {"/bin/sh", "-c", move_stderr_then_exec,
-                                   "sh",      err,  testing::AgentBinary()};
+  unlink(err.c_str());
+  std::vector<std::string> argv = {testing::AgentBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess agent(argv, std::move(extra_env), out);
+  ChildProcess agent(argv, std::move(extra_env), out, err);
   std::optional<int> status = agent.Wait(std::chrono::seconds(20));
   EXPECT_TRUE(status.has_value());
   return {status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1,

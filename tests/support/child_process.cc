@@ -23,7 +23,7 @@ namespace porthole::testing {
 
 ChildProcess::ChildProcess(std::vector<std::string> argv,
                            std::vector<std::string> extra_env,
-                           std::string log_path)
+                           std::string log_path, std::string stderr_path)
     : log_path_(std::move(log_path)) {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
@@ -40,7 +40,14 @@ ChildProcess::ChildProcess(std::vector<std::string> argv,
   if (!log_path_.empty()) {
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path_.c_str(),
                                      O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    if (stderr_path.empty()) {
+      posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    }
+  }
+  if (!stderr_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO,
+                                     stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
   }
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

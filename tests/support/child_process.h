@@ -12,12 +12,14 @@ namespace porthole::testing {
 
 // A process a test starts and owns. The destructor SIGKILLs it (if still
 // running) and reaps it, so a failing test never leaves a server behind.
-// stdout and stderr go to `log_path` (appended), or are inherited when empty.
+// stdout and stderr go to `log_path` (appended), or are inherited when empty;
+// with `stderr_path`, stderr goes there instead (for a child whose stdout is
+// a document, such as `porthole-agent --dump`).
 class ChildProcess {
  public:
   ChildProcess(std::vector<std::string> argv,
                std::vector<std::string> extra_env = {},
-               std::string log_path = "");
+               std::string log_path = "", std::string stderr_path = "");
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
