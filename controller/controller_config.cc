@@ -126,6 +126,11 @@ OptionTable ControllerOptions(ControllerConfig* c) {
   t.Add({"DEFAULT", "shutdown_grace", "", "5",
          "seconds requests and console sessions get to finish after SIGTERM",
          StoreSeconds(&c->shutdown_grace_seconds)});
+  t.Add({"DEFAULT", "network_threads", "", "1",
+         "threads of the one event loop that runs the sockets of the API and "
+         "the console proxies; blocking work has its own threads ([api] "
+         "workers) (Porthole)",
+         StoreInteger(&c->network_threads, 1, 64)});
   AddProxyOptions(&t, &c->proxy);
   return t;
 }

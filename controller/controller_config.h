@@ -34,6 +34,8 @@ struct ControllerConfig {
   ProxyOptions proxy;  // the console proxies' listeners and limits
   LogLevel log_level = LogLevel::kInfo;
   double shutdown_grace_seconds = 5;
+  // Threads of the one event loop that runs every listener's sockets.
+  int network_threads = 1;
 };
 
 // The option table that fills `config`. Also used to print --help and the

@@ -16,6 +16,7 @@
 #include "controller/controller_config.h"
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
+#include "controller/net/event_loop.h"
 #include "controller/proxy/console_proxy.h"
 #include "controller/tokens/token_store_factory.h"
 
@@ -86,6 +87,9 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
   }
 
   ApiHandler api(config.api, authenticator.get(), &fleet, tokens);
+  // The one event loop of every listener; declared before the servers so
+  // that it goes after them, and stopped explicitly once they have stopped.
+  net::EventLoop loop(config.network_threads);
   std::unique_ptr<HttpServer> http;
   if (config.api_enabled) {
     HttpServerOptions options = config.http;
@@ -95,14 +99,15 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
         [&api](const HttpRequest& request) { return api.Handle(request); },
         [](int status, const std::string& reason) {
           return NovaFault(status, reason);
-        });
+        },
+        &loop);
     if (absl::Status s = http->Start(); !s.ok()) return Fail(s);
     LogInfo(
         "controller", "compute API listening ",
         LogField("address",
                  HostPort{config.http.listen.host, http->port()}.ToString()));
   }
-  ConsoleProxy proxy(config.proxy, tokens, &fleet);
+  ConsoleProxy proxy(config.proxy, tokens, &fleet, nullptr, &loop);
   if (absl::Status s = proxy.Start(); !s.ok()) return Fail(s);
   notifier.Ready("serving");
 
@@ -139,6 +144,9 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
   const absl::Duration grace = absl::Seconds(config.shutdown_grace_seconds);
   if (http != nullptr) http->Stop(grace);
   proxy.Stop(config.proxy.drain_time);
+  // Connections that outlived their drain end here, while the servers they
+  // refer to still exist.
+  loop.Stop();
   fleet.Stop();
   LogInfo("controller", "stopped");
   return 0;

@@ -1,16 +1,20 @@
 #include "controller/http/http_server.h"
 
-#include <atomic>
+// clang-format off
+#include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
+// clang-format on
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <chrono>
-#include <thread>
-#include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "controller/net/connection_set.h"
+#include "controller/net/durations.h"
+#include "controller/net/event_loop.h"
+#include "controller/net/listener.h"
 
 namespace porthole::controller {
 
@@ -21,9 +25,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
-  return std::chrono::milliseconds(absl::ToInt64Milliseconds(d));
-}
+using net::ToChrono;
 
 HttpRequest ToRequest(http::request<http::string_body>&& message,
                       const std::string& peer) {
@@ -55,86 +57,64 @@ http::response<http::string_body> ToBeast(HttpResponse&& response,
 
 class HttpServer::Impl {
  public:
-  Impl(HttpServerOptions options, Handler handler, Rejecter reject)
+  Impl(HttpServerOptions options, Handler handler, Rejecter reject,
+       net::EventLoop* loop)
       : options_(std::move(options)),
         handler_(std::move(handler)),
         reject_(std::move(reject)),
-        acceptor_(io_),
+        owned_loop_(loop == nullptr ? std::make_unique<net::EventLoop>()
+                                    : nullptr),
+        loop_(loop == nullptr ? *owned_loop_ : *loop),
+        connections_(Limits(options_)),
+        listener_(loop_, connections_, {"api", options_.listen},
+                  [this](tcp::socket socket, net::Connection& conn) {
+                    return Session(std::move(socket), conn);
+                  }),
         pool_(static_cast<size_t>(options_.handler_threads)) {}
 
   ~Impl() { Stop(absl::ZeroDuration()); }
 
   absl::Status Start() {
-    beast::error_code ec;
-    auto address = asio::ip::make_address(options_.listen.host, ec);
-    if (ec) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "cannot listen on ", options_.listen.ToString(), ": ", ec.message()));
-    }
-    tcp::endpoint endpoint(address, options_.listen.port);
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      return absl::UnavailableError(absl::StrCat(
-          "cannot listen on ", options_.listen.ToString(), ": ", ec.message()));
-    }
-    port_ = acceptor_.local_endpoint().port();
-    asio::co_spawn(io_, Accept(), asio::detached);
-    thread_ = std::thread([this] { io_.run(); });
+    if (absl::Status s = listener_.Bind(); !s.ok()) return s;
+    loop_.Start();
+    listener_.Start();
+    started_ = true;
     return absl::OkStatus();
   }
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return listener_.port(); }
 
   void Stop(absl::Duration drain) {
     if (stopped_.exchange(true)) return;
-    asio::post(io_, [this] {
-      beast::error_code ignored;
-      acceptor_.close(ignored);
-    });
-    const auto deadline = std::chrono::steady_clock::now() + ToChrono(drain);
-    while (in_flight_.load() > 0 &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
+    listener_.Close();
+    if (started_) connections_.Drain(drain);
     pool_.join();
+    if (owned_loop_ != nullptr) owned_loop_->Stop();
   }
 
  private:
-  asio::awaitable<void> Accept() {
-    for (;;) {
-      beast::error_code ec;
-      tcp::socket socket = co_await acceptor_.async_accept(
-          asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (!acceptor_.is_open()) co_return;
-        continue;  // EMFILE and friends: keep accepting
-      }
-      asio::co_spawn(io_, Session(std::move(socket)), asio::detached);
-    }
+  static net::ConnectionLimits Limits(const HttpServerOptions& options) {
+    net::ConnectionLimits limits;
+    limits.max_connections = options.max_connections;
+    return limits;
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
+  asio::awaitable<void> Session(tcp::socket socket, net::Connection& conn) {
     beast::error_code ec;
-    std::string peer = socket.remote_endpoint(ec).address().to_string();
     beast::tcp_stream stream(std::move(socket));
-    // Counted for the connection limit; decremented on every exit path.
-    struct Count {
-      std::atomic<size_t>& n;
-      explicit Count(std::atomic<size_t>& c) : n(c) { ++n; }
-      ~Count() { --n; }
-    } count(connections_);
-    if (connections_.load() > options_.max_connections) {
+    if (conn.refusal() != net::Refusal::kNone) {
       co_await Write(stream, reject_(503, "too many connections"), 11, false);
       co_return;
     }
+    conn.OnClose([&stream] {
+      beast::error_code ignored;
+      stream.socket().close(ignored);
+    });
     beast::flat_buffer buffer;
     bool first = true;
     for (;;) {
+      // Between requests a stopping server closes the connection at once.
+      if (!conn.Idle()) co_return;
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<uint32_t>(options_.max_header_bytes));
       parser.body_limit(options_.max_body_bytes);
@@ -144,6 +124,7 @@ class HttpServer::Impl {
       co_await http::async_read_some(
           stream, buffer, parser,
           asio::redirect_error(asio::use_awaitable, ec));
+      conn.Busy();
       if (!ec && !parser.is_header_done()) {
         // The idle wait is over: the head must now arrive promptly.
         stream.expires_after(ToChrono(options_.header_timeout));
@@ -168,7 +149,8 @@ class HttpServer::Impl {
         co_return;
       }
       if (ec == beast::error::timeout || ec == http::error::end_of_stream ||
-          ec == asio::error::eof || ec == asio::error::operation_aborted) {
+          ec == asio::error::eof || ec == asio::error::operation_aborted ||
+          ec == asio::error::bad_descriptor) {
         co_return;
       }
       if (ec) {
@@ -178,17 +160,15 @@ class HttpServer::Impl {
       }
       http::request<http::string_body> message = parser.release();
       const unsigned version = message.version();
-      const bool keep_alive = message.keep_alive() && !stopped_.load();
-      ++in_flight_;
+      const bool keep_alive = message.keep_alive() && !conn.draining();
       // A named request and a named coroutine: GCC 12 destroys a lambda
       // closure with captures twice when it is a temporary in a co_await
       // expression (the crash of the packaged build).
-      const HttpRequest request = ToRequest(std::move(message), peer);
+      const HttpRequest request = ToRequest(std::move(message), conn.peer());
       HttpResponse response =
           co_await asio::co_spawn(pool_, Handle(request), asio::use_awaitable);
       const bool written =
           co_await Write(stream, std::move(response), version, keep_alive);
-      --in_flight_;
       if (!written || !keep_alive) co_return;
     }
   }
@@ -214,20 +194,19 @@ class HttpServer::Impl {
   const HttpServerOptions options_;
   const Handler handler_;
   const Rejecter reject_;
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
+  std::unique_ptr<net::EventLoop> owned_loop_;  // when not given one
+  net::EventLoop& loop_;
+  net::ConnectionSet connections_;
+  net::Listener listener_;
   asio::thread_pool pool_;
-  std::thread thread_;
-  uint16_t port_ = 0;
+  bool started_ = false;
   std::atomic<bool> stopped_{false};
-  std::atomic<size_t> connections_{0};
-  std::atomic<int> in_flight_{0};
 };
 
 HttpServer::HttpServer(HttpServerOptions options, Handler handler,
-                       Rejecter reject)
+                       Rejecter reject, net::EventLoop* loop)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler),
-                                   std::move(reject))) {}
+                                   std::move(reject), loop)) {}
 
 HttpServer::~HttpServer() = default;
 

@@ -14,6 +14,10 @@
 
 namespace porthole::controller {
 
+namespace net {
+class EventLoop;
+}  // namespace net
+
 struct HttpServerOptions {
   HostPort listen;
   size_t max_body_bytes = 64 * 1024;    // larger bodies: 413, refused unread
@@ -32,14 +36,17 @@ struct HttpServerOptions {
 // back what it returns. Limits are enforced before a handler runs; their
 // responses come from `reject` (status, reason), so the API can answer in
 // Nova's error shape. Keep-alive, one request at a time per connection.
-// Start/Stop from one thread; handlers run concurrently.
+// Its sockets run on `loop` (the controller's one event loop, which must
+// outlive the server and be stopped after it); without one the server runs
+// its own. Start/Stop from one thread; handlers run concurrently.
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
   using Rejecter =
       std::function<HttpResponse(int status, const std::string& reason)>;
 
-  HttpServer(HttpServerOptions options, Handler handler, Rejecter reject);
+  HttpServer(HttpServerOptions options, Handler handler, Rejecter reject,
+             net::EventLoop* loop = nullptr);
   ~HttpServer();  // Stop(0)s
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -48,8 +55,9 @@ class HttpServer {
   absl::Status Start();
   // The bound port (useful with port 0).
   uint16_t port() const;
-  // Stops accepting, lets in-flight requests finish for up to `drain`, then
-  // closes every connection. Idempotent.
+  // Stops accepting, closes idle keep-alive connections, lets in-flight
+  // requests finish for up to `drain`, then closes every connection.
+  // Idempotent.
   void Stop(absl::Duration drain);
 
  private:

@@ -5,10 +5,12 @@
 // clang-format on
 #include <sys/time.h>
 
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "controller/net/connection_set.h"
+#include "controller/net/event_loop.h"
+#include "controller/net/listener.h"
 #include "controller/proxy/origin_policy.h"
 #include "controller/proxy/proxy_connection.h"
 
@@ -16,13 +18,12 @@ namespace porthole::controller {
 
 namespace asio = proxy_internal::asio;
 namespace beast = proxy_internal::beast;
-using proxy_internal::ConnectionScope;
+using proxy_internal::Connection;
 using proxy_internal::kLog;
 using proxy_internal::Listener;
 using proxy_internal::Runtime;
 using proxy_internal::ServePlain;
 using proxy_internal::ServeTls;
-using proxy_internal::SteadyClock;
 using proxy_internal::tcp;
 using proxy_internal::ToChrono;
 
@@ -30,10 +31,8 @@ namespace proxy_internal {
 
 asio::awaitable<void> ServePlain(Runtime& rt, Listener& listener,
                                  beast::tcp_stream stream,
-                                 beast::flat_buffer buffer, std::string peer,
-                                 ConnectionScope& scope) {
-  co_await ServeHttp(rt, listener, std::move(stream), std::move(buffer),
-                     std::move(peer), scope);
+                                 beast::flat_buffer buffer, Connection& conn) {
+  co_await ServeHttp(rt, listener, std::move(stream), std::move(buffer), conn);
 }
 
 }  // namespace proxy_internal
@@ -46,32 +45,21 @@ int64_t SystemUnixSeconds() {
   return tv.tv_sec;
 }
 
-// "1.2.3.4" for an IPv4 peer of a dual-stack listener, not "::ffff:1.2.3.4".
-std::string PeerAddress(const tcp::socket& socket) {
-  beast::error_code ec;
-  asio::ip::address address = socket.remote_endpoint(ec).address();
-  if (ec) return "?";
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6())
-        .to_string();
-  }
-  return address.to_string();
-}
-
 }  // namespace
 
 class ConsoleProxy::Impl {
  public:
   Impl(ProxyOptions options, TokenStore* store, ServerDirectory* directory,
-       Clock clock)
+       Clock clock, net::EventLoop* loop)
       : options_(std::move(options)),
         store_(store),
         directory_(directory),
+        owned_loop_(loop == nullptr ? std::make_unique<net::EventLoop>()
+                                    : nullptr),
+        loop_(loop == nullptr ? *owned_loop_ : *loop),
         pool_(static_cast<size_t>(std::max(1, options_.admission_threads))) {
     runtime_.options = &options_;
     runtime_.clock = clock ? std::move(clock) : Clock(SystemUnixSeconds);
-    io_.emplace();
-    runtime_.io = &*io_;
     runtime_.pool = &pool_;
   }
 
@@ -83,6 +71,7 @@ class ConsoleProxy::Impl {
     if (!origins.ok()) return origins.status();
     origins_.emplace(*std::move(origins));
     if (absl::Status s = LoadTls(); !s.ok()) return s;
+    connections_.emplace(Limits());
 
     const std::pair<ProxyKind, const ProxyListenerOptions*> kinds[] = {
         {ProxyKind::kNoVnc, &options_.novnc},
@@ -91,78 +80,75 @@ class ConsoleProxy::Impl {
     for (const auto& [kind, config] : kinds) {
       if (!config->enabled) continue;
       auto listener = std::make_unique<Listener>();
-      listener->kind = kind;
-      listener->config = config;
-      listener->admission = std::make_unique<ConsoleAdmission>(
+      Listener* l = listener.get();
+      l->kind = kind;
+      l->config = config;
+      l->admission = std::make_unique<ConsoleAdmission>(
           kind, store_, directory_, &*origins_, runtime_.clock);
-      if (absl::Status s = Listen(*listener); !s.ok()) {
+      l->socket = std::make_unique<net::Listener>(
+          loop_, *connections_,
+          net::ListenerOptions{ProxyKindName(kind), config->listen},
+          [this, l](tcp::socket socket, Connection& conn) {
+            return Serve(*l, std::move(socket), conn);
+          });
+      if (absl::Status s = l->socket->Bind(); !s.ok()) {
         listeners_.clear();
         return s;
       }
       LogInfo(
           kLog, "listening ", LogField("listener", ProxyKindName(kind)), " ",
           LogField("address",
-                   HostPort{config->listen.host, listener->port}.ToString()),
+                   HostPort{config->listen.host, l->socket->port()}.ToString()),
           " ",
           LogField("tls", tls_ ? (options_.ssl_only ? "only" : "also") : "no"));
       listeners_.push_back(std::move(listener));
     }
-    for (auto& listener : listeners_) {
-      asio::co_spawn(*io_, Accept(*listener), asio::detached);
-    }
-    thread_ = std::thread([this] { io_->run(); });
+    loop_.Start();
+    for (auto& listener : listeners_) listener->socket->Start();
     started_ = true;
     return absl::OkStatus();
   }
 
   void Stop(absl::Duration drain) {
     if (!started_ || stopped_.exchange(true)) return;
-    asio::post(*io_, [this] {
-      for (auto& listener : listeners_) {
-        beast::error_code ignored;
-        listener->acceptor->close(ignored);
-      }
-    });
-    auto wait_for_no_connections = [this](absl::Duration span) {
-      const auto deadline = SteadyClock::now() + ToChrono(span);
-      while (runtime_.connections.load() > 0 && SteadyClock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      }
-    };
-    wait_for_no_connections(drain);
-    if (runtime_.connections.load() > 0) {
-      LogInfo(
-          kLog, "drain time over, closing ",
-          LogField("connections", std::to_string(runtime_.connections.load())));
+    for (auto& listener : listeners_) listener->socket->Close();
+    const size_t open = connections_->size();
+    if (open > 0) {
+      LogInfo(kLog, "draining ", LogField("connections", std::to_string(open)),
+              " ",
+              LogField("drain_s", absl::StrCat(absl::ToDoubleSeconds(drain))));
     }
-    asio::post(*io_, [this] {
-      // A closer may end its connection at once: copy before calling.
-      std::vector<std::function<void()>> closers;
-      for (auto& [id, closer] : runtime_.closers) closers.push_back(closer);
-      for (auto& closer : closers) closer();
-    });
-    // Close frames and the console sockets' FINs, briefly.
-    wait_for_no_connections(absl::Seconds(1));
-    io_->stop();
-    if (thread_.joinable()) thread_.join();
+    // Sessions run on for up to `drain`; then each gets a close 1001 and a
+    // second for its close frame and the console's FIN.
+    if (size_t left = connections_->Drain(drain); left > 0) {
+      LogWarning(kLog, "connections still open after the drain ",
+                 LogField("connections", std::to_string(left)));
+    }
     pool_.join();
-    // Whatever did not end by itself (a client that never answered the close)
-    // ends here: destroying the context destroys its coroutines and with
-    // them their sockets. The acceptors go first; they need the context.
-    listeners_.clear();
-    io_.reset();
+    // Whatever did not end by itself (a client that never answered the
+    // close) ends with the loop: destroying its context destroys their
+    // coroutines and sockets. A shared loop is stopped by its owner.
+    if (owned_loop_ != nullptr) owned_loop_->Stop();
   }
 
   uint16_t port(ProxyKind kind) const {
     for (const auto& listener : listeners_) {
-      if (listener->kind == kind) return listener->port;
+      if (listener->kind == kind) return listener->socket->port();
     }
     return 0;
   }
-  size_t connections() const { return runtime_.connections.load(); }
+  size_t connections() const { return connections_ ? connections_->size() : 0; }
   size_t sessions() const { return runtime_.sessions.load(); }
 
  private:
+  // One pool for the three listeners: [console] max_connections counts
+  // them together.
+  net::ConnectionLimits Limits() const {
+    net::ConnectionLimits limits;
+    limits.max_connections = options_.max_connections;
+    return limits;
+  }
+
   absl::Status LoadTls() {
     if (options_.cert.empty()) {
       if (options_.ssl_only) {
@@ -194,61 +180,15 @@ class ConsoleProxy::Impl {
     return absl::OkStatus();
   }
 
-  absl::Status Listen(Listener& l) {
-    const HostPort& where = l.config->listen;
-    auto fail = [&](const std::string& why) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot listen on ", where.ToString(), ": ", why));
-    };
-    beast::error_code ec;
-    asio::ip::address address = asio::ip::make_address(where.host, ec);
-    if (ec) {
-      tcp::resolver resolver(*io_);
-      auto results =
-          resolver.resolve(where.host, "", tcp::resolver::passive, ec);
-      if (ec || results.empty()) {
-        return fail(ec ? ec.message() : "no address");
-      }
-      address = results.begin()->endpoint().address();
-    }
-    tcp::endpoint endpoint(address, where.port);
-    l.acceptor.emplace(*io_);
-    l.acceptor->open(endpoint.protocol(), ec);
-    if (!ec) l.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) l.acceptor->bind(endpoint, ec);
-    if (!ec) l.acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return fail(ec.message());
-    l.port = l.acceptor->local_endpoint().port();
-    return absl::OkStatus();
-  }
-
-  asio::awaitable<void> Accept(Listener& l) {
-    asio::steady_timer backoff(*io_);
-    for (;;) {
-      beast::error_code ec;
-      tcp::socket socket = co_await l.acceptor->async_accept(
-          asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) {
-        if (!l.acceptor->is_open()) co_return;
-        // EMFILE and friends: breathe, then keep accepting.
-        backoff.expires_after(std::chrono::milliseconds(50));
-        co_await backoff.async_wait(
-            asio::redirect_error(asio::use_awaitable, ec));
-        continue;
-      }
-      asio::co_spawn(*io_, Serve(l, std::move(socket)), asio::detached);
-    }
-  }
-
-  asio::awaitable<void> Serve(Listener& l, tcp::socket socket) {
-    ConnectionScope scope(runtime_);
-    std::string peer = PeerAddress(socket);
+  // The proxy's per-connection coroutine: TLS or plain, then HTTP.
+  asio::awaitable<void> Serve(Listener& l, tcp::socket socket,
+                              Connection& conn) {
     beast::error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     if (tls_) {
-      scope.OnClose([&stream] {
+      conn.OnClose([&stream] {
         beast::error_code ignored;
         stream.socket().close(ignored);
       });
@@ -258,41 +198,40 @@ class ConsoleProxy::Impl {
       if (ec) co_return;
       if (is_tls) {
         co_await ServeTls(runtime_, l, std::move(stream), std::move(buffer),
-                          std::move(peer), scope);
+                          conn);
         co_return;
       }
       if (options_.ssl_only) {
         LogWarning(kLog, "plain connection refused (ssl_only) ",
                    LogField("listener", ProxyKindName(l.kind)), " ",
-                   LogField("peer", peer));
+                   LogField("peer", conn.peer()));
         co_return;
       }
     }
     co_await ServePlain(runtime_, l, std::move(stream), std::move(buffer),
-                        std::move(peer), scope);
+                        conn);
   }
 
   const ProxyOptions options_;
   TokenStore* const store_;
   ServerDirectory* const directory_;
   std::optional<OriginPolicy> origins_;
-  // Declared before io_: coroutine frames destroyed with io_ still touch
-  // the counters and closers.
   Runtime runtime_;
-  std::optional<asio::io_context> io_;  // reset by Stop
+  std::unique_ptr<net::EventLoop> owned_loop_;  // when not given one
+  net::EventLoop& loop_;
   asio::thread_pool pool_;
   std::optional<asio::ssl::context> tls_;
-  // Declared after io_: acceptors close before the context goes.
+  std::optional<net::ConnectionSet> connections_;  // made in Start
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::thread thread_;
   bool started_ = false;
   std::atomic<bool> stopped_{false};
 };
 
 ConsoleProxy::ConsoleProxy(ProxyOptions options, TokenStore* store,
-                           ServerDirectory* directory, Clock clock)
+                           ServerDirectory* directory, Clock clock,
+                           net::EventLoop* loop)
     : impl_(std::make_unique<Impl>(std::move(options), store, directory,
-                                   std::move(clock))) {}
+                                   std::move(clock), loop)) {}
 
 ConsoleProxy::~ConsoleProxy() = default;
 

@@ -14,6 +14,10 @@
 
 namespace porthole::controller {
 
+namespace net {
+class EventLoop;
+}  // namespace net
+
 // The console proxies of porthole-controller: up to three listeners (noVNC,
 // spice-html5, serial), each serving its client's static files and turning a
 // WebSocket carrying a console token into a TCP connection to that console.
@@ -22,16 +26,19 @@ namespace porthole::controller {
 // Then bytes are relayed both ways, one read outstanding per direction (so a
 // slow peer slows the other side instead of filling memory), with keepalive
 // pings, an idle limit and, optionally, a cut at token expiry.
-// Boost.Beast underneath, on one I/O thread; blocking token-store and agent
-// calls run on a small pool. `store` and `directory` must outlive the proxy.
-// Start/Stop from one thread; the accessors are thread-safe.
+// Boost.Beast underneath, on `loop` (the controller's one event loop, which
+// must outlive the proxy and be stopped after it; without one the proxy runs
+// its own); blocking token-store and agent calls run on a small pool.
+// `store` and `directory` must outlive the proxy. Start/Stop from one
+// thread; the accessors are thread-safe.
 class ConsoleProxy {
  public:
   using Clock = std::function<int64_t()>;  // unix seconds
 
   // A null clock means the system clock.
   ConsoleProxy(ProxyOptions options, TokenStore* store,
-               ServerDirectory* directory, Clock clock = nullptr);
+               ServerDirectory* directory, Clock clock = nullptr,
+               net::EventLoop* loop = nullptr);
   ~ConsoleProxy();  // Stop(0)s
   ConsoleProxy(const ConsoleProxy&) = delete;
   ConsoleProxy& operator=(const ConsoleProxy&) = delete;

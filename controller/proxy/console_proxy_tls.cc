@@ -12,10 +12,9 @@ namespace porthole::controller::proxy_internal {
 
 asio::awaitable<void> ServeTls(Runtime& rt, Listener& listener,
                                beast::tcp_stream stream,
-                               beast::flat_buffer buffer, std::string peer,
-                               ConnectionScope& scope) {
+                               beast::flat_buffer buffer, Connection& conn) {
   beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *rt.tls);
-  scope.OnClose([&tls] {
+  conn.OnClose([&tls] {
     beast::error_code ec;
     beast::get_lowest_layer(tls).socket().close(ec);
   });
@@ -27,13 +26,12 @@ asio::awaitable<void> ServeTls(Runtime& rt, Listener& listener,
       asio::ssl::stream_base::server, buffer.data(),
       asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    LogDebug(kLog, "TLS handshake failed ", LogField("peer", peer), " ",
+    LogDebug(kLog, "TLS handshake failed ", LogField("peer", conn.peer()), " ",
              LogField("error", ec.message()));
     co_return;
   }
   buffer.consume(used);
-  co_await ServeHttp(rt, listener, std::move(tls), std::move(buffer),
-                     std::move(peer), scope);
+  co_await ServeHttp(rt, listener, std::move(tls), std::move(buffer), conn);
 }
 
 }  // namespace porthole::controller::proxy_internal

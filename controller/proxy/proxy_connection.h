@@ -23,11 +23,13 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/logging.h"
+#include "controller/net/connection_set.h"
+#include "controller/net/durations.h"
+#include "controller/net/listener.h"
 #include "controller/proxy/console_admission.h"
 #include "controller/proxy/console_proxy.h"
 #include "controller/proxy/proxy_options.h"
@@ -78,75 +80,41 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
-using SteadyClock = std::chrono::steady_clock;
+using net::SteadyClock;
+using net::ToChrono;
 
 inline constexpr char kLog[] = "proxy";
 inline constexpr size_t kRelayBufferBytes = 64 * 1024;
 inline constexpr uint32_t kMaxHeaderBytes = 16 * 1024;
 
-inline SteadyClock::duration ToChrono(absl::Duration d) {
-  return std::chrono::microseconds(absl::ToInt64Microseconds(d));
-}
-
-// State shared by every connection of one ConsoleProxy. The counters are
-// read from other threads; `closers` only on the I/O thread.
+// State shared by every connection of one ConsoleProxy; read from the
+// event loop's threads, written only before Start.
 struct Runtime {
   const ProxyOptions* options = nullptr;
   ConsoleProxy::Clock clock;
-  asio::io_context* io = nullptr;
   asio::thread_pool* pool = nullptr;
   asio::ssl::context* tls = nullptr;  // null: plain only
-  std::atomic<size_t> connections{0};
   std::atomic<size_t> sessions{0};
-  uint64_t next_id = 0;
-  // How to close each open connection at the end of a drain.
-  std::unordered_map<uint64_t, std::function<void()>> closers;
 };
 
+// One of the proxy's listeners (noVNC, spice-html5, serial).
 struct Listener {
   ProxyKind kind;
   const ProxyListenerOptions* config;
   std::unique_ptr<ConsoleAdmission> admission;
-  std::optional<tcp::acceptor> acceptor;
-  uint16_t port = 0;
+  std::unique_ptr<net::Listener> socket;  // bound in Start
 };
 
-// Counts one connection for its lifetime and holds its closer.
-class ConnectionScope {
- public:
-  explicit ConnectionScope(Runtime& rt) : rt_(rt), id_(++rt.next_id) {
-    ++rt_.connections;
-  }
-  ~ConnectionScope() {
-    rt_.closers.erase(id_);
-    --rt_.connections;
-  }
-  ConnectionScope(const ConnectionScope&) = delete;
-  ConnectionScope& operator=(const ConnectionScope&) = delete;
-  // Replaces the closer; an empty one removes it.
-  void OnClose(std::function<void()> closer) {
-    if (closer) {
-      rt_.closers[id_] = std::move(closer);
-    } else {
-      rt_.closers.erase(id_);
-    }
-  }
-
- private:
-  Runtime& rt_;
-  uint64_t id_;
-};
+using net::Connection;
 
 // The plain-TCP entry, in console_proxy.cc, and the TLS one, in
 // console_proxy_tls.cc: both end in ServeHttp below.
 asio::awaitable<void> ServePlain(Runtime& rt, Listener& listener,
                                  beast::tcp_stream stream,
-                                 beast::flat_buffer buffer, std::string peer,
-                                 ConnectionScope& scope);
+                                 beast::flat_buffer buffer, Connection& conn);
 asio::awaitable<void> ServeTls(Runtime& rt, Listener& listener,
                                beast::tcp_stream stream,
-                               beast::flat_buffer buffer, std::string peer,
-                               ConnectionScope& scope);
+                               beast::flat_buffer buffer, Connection& conn);
 
 inline void LogRejection(const Listener& l, const std::string& peer,
                          const std::string& request_id,
@@ -402,13 +370,16 @@ inline asio::awaitable<AdmissionResult> Admit(const Listener& l,
 }
 
 template <class Stream>
-// A coroutine: `peer` is taken by value so it outlives the caller's frame.
 asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
                               http::request<http::empty_body> req,
-                              std::string peer, ConnectionScope& scope) {
+                              Connection& conn) {
   const ProxyOptions& o = *rt.options;
+  const std::string& peer = conn.peer();
   const std::string request_id = "req-" + NewConsoleToken();
-  scope.OnClose([&stream] {
+  // Everything of this connection runs on its executor (a strand when the
+  // event loop has several threads).
+  const asio::any_io_executor executor = stream.get_executor();
+  conn.OnClose([&stream] {
     beast::error_code ec;
     beast::get_lowest_layer(stream).socket().close(ec);
   });
@@ -456,11 +427,11 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
 
   // Dial the console, bounded: a dead host must not hold the browser.
   beast::error_code ec;
-  tcp::resolver resolver(*rt.io);
+  tcp::resolver resolver(executor);
   auto endpoints = co_await resolver.async_resolve(
       record.host, std::to_string(record.port), tcp::resolver::numeric_service,
       asio::redirect_error(asio::use_awaitable, ec));
-  beast::tcp_stream dial(*rt.io);
+  beast::tcp_stream dial(executor);
   if (!ec) {
     dial.expires_after(ToChrono(o.connect_timeout));
     co_await dial.async_connect(endpoints,
@@ -480,7 +451,7 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
 
   beast::get_lowest_layer(stream).expires_never();
   websocket::stream<Stream> ws(std::move(stream));
-  scope.OnClose([&ws] {
+  conn.OnClose([&ws] {
     beast::error_code ignored;
     beast::get_lowest_layer(ws).socket().close(ignored);
   });
@@ -514,7 +485,7 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
   auto s = std::make_shared<Session<Stream>>(std::move(ws), std::move(backend));
   ++rt.sessions;
   const auto started = SteadyClock::now();
-  scope.OnClose([s] {
+  conn.OnClose([s] {
     s->Shutdown({websocket::close_code::going_away, "shutdown"});
   });
   LogInfo(kLog, "session opened ", LogField("listener", ProxyKindName(l.kind)),
@@ -529,10 +500,10 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
     expiry = started + std::chrono::seconds(record.expires - rt.clock());
   }
   if (expiry || o.idle_timeout > absl::ZeroDuration()) {
-    asio::co_spawn(*rt.io, Watch(s, o.idle_timeout, expiry), asio::detached);
+    asio::co_spawn(executor, Watch(s, o.idle_timeout, expiry), asio::detached);
   }
   s->done.expires_at(SteadyClock::time_point::max());
-  asio::co_spawn(*rt.io, RelayDown(s), [s](std::exception_ptr) {
+  asio::co_spawn(executor, RelayDown(s), [s](std::exception_ptr) {
     s->down_done = true;
     s->done.cancel();
   });
@@ -555,20 +526,21 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
 // Requests on one connection until an upgrade, an error or a close.
 template <class Stream>
 asio::awaitable<void> ServeHttp(Runtime& rt, Listener& l, Stream stream,
-                                beast::flat_buffer buffer, std::string peer,
-                                ConnectionScope& scope) {
-  if (rt.connections.load() > rt.options->max_connections) {
+                                beast::flat_buffer buffer, Connection& conn) {
+  if (conn.refusal() != net::Refusal::kNone) {
     // Answered without reading the request: overload must stay cheap.
     ProxyRejection r = Reject(ProxyError::kOverloaded);
-    LogRejection(l, peer, "-", "-", r);
+    LogRejection(l, conn.peer(), "-", "-", r);
     co_await WriteRejection(rt, stream, 11, r);
     co_return;
   }
-  scope.OnClose([&stream] {
+  conn.OnClose([&stream] {
     beast::error_code ec;
     beast::get_lowest_layer(stream).socket().close(ec);
   });
   for (;;) {
+    // Between requests a stopping proxy closes the connection at once.
+    if (!conn.Idle()) co_return;
     http::request_parser<http::empty_body> parser;
     parser.header_limit(kMaxHeaderBytes);
     beast::get_lowest_layer(stream).expires_after(
@@ -576,6 +548,7 @@ asio::awaitable<void> ServeHttp(Runtime& rt, Listener& l, Stream stream,
     beast::error_code ec;
     co_await http::async_read(stream, buffer, parser,
                               asio::redirect_error(asio::use_awaitable, ec));
+    conn.Busy();
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == beast::error::timeout || ec == asio::error::operation_aborted ||
         ec == asio::error::connection_reset ||
@@ -588,8 +561,7 @@ asio::awaitable<void> ServeHttp(Runtime& rt, Listener& l, Stream stream,
       co_return;
     }
     if (websocket::is_upgrade(parser.get())) {
-      co_await Upgrade(rt, l, std::move(stream), parser.release(),
-                       std::move(peer), scope);
+      co_await Upgrade(rt, l, std::move(stream), parser.release(), conn);
       co_return;
     }
     if (!co_await ServeStatic(rt, l, stream, parser.get())) co_return;
