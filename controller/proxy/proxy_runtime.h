@@ -1,0 +1,65 @@
+// Internal to controller/proxy: what every connection of one ConsoleProxy
+// shares (options, clock, blocking pool, TLS context, session count) and the
+// proxy's listeners, for the Beast TUs (console_proxy.cc, the plain-TCP
+// instantiation, and console_proxy_tls.cc, the TLS one). Written before
+// Start, then only read from the event loop's threads (the session count is
+// atomic).
+#ifndef PORTHOLE_CONTROLLER_PROXY_PROXY_RUNTIME_H_
+#define PORTHOLE_CONTROLLER_PROXY_PROXY_RUNTIME_H_
+
+// clang-format off
+#include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
+#include "controller/proxy/beast_mask_fast_path.h"  // before any read path
+// clang-format on
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "controller/net/connection_set.h"
+#include "controller/net/durations.h"
+#include "controller/net/listener.h"
+#include "controller/proxy/console_admission.h"
+#include "controller/proxy/console_proxy.h"
+#include "controller/proxy/proxy_options.h"
+
+namespace porthole::controller::proxy_internal {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using net::Connection;
+using net::SteadyClock;
+using net::ToChrono;
+
+inline constexpr char kLog[] = "proxy";
+inline constexpr size_t kRelayBufferBytes = 64 * 1024;
+inline constexpr uint32_t kMaxHeaderBytes = 16 * 1024;
+
+// State shared by every connection of one ConsoleProxy.
+struct Runtime {
+  const ProxyOptions* options = nullptr;
+  ConsoleProxy::Clock clock;
+  asio::thread_pool* pool = nullptr;
+  asio::ssl::context* tls = nullptr;  // null: plain only
+  std::atomic<size_t> sessions{0};
+};
+
+// One of the proxy's listeners (noVNC, spice-html5, serial).
+struct Listener {
+  ProxyKind kind;
+  const ProxyListenerOptions* config;
+  std::unique_ptr<ConsoleAdmission> admission;
+  std::unique_ptr<net::Listener> socket;  // bound in Start
+};
+
+}  // namespace porthole::controller::proxy_internal
+
+#endif  // PORTHOLE_CONTROLLER_PROXY_PROXY_RUNTIME_H_

@@ -1,0 +1,192 @@
+// Internal to controller/proxy: from an upgrade request to a relaying
+// session or a refusal before the 101 (spec, Porthole's choice 6), as
+// coroutines over the HTTP stream type. ConsoleAdmission decides on the
+// blocking pool; everything else runs on the connection's executor.
+#ifndef PORTHOLE_CONTROLLER_PROXY_WEBSOCKET_UPGRADE_H_
+#define PORTHOLE_CONTROLLER_PROXY_WEBSOCKET_UPGRADE_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "controller/proxy/console_admission.h"
+#include "controller/proxy/proxy_rejection.h"
+#include "controller/proxy/proxy_runtime.h"
+#include "controller/proxy/relay_session.h"
+#include "controller/tokens/console_token.h"
+
+namespace porthole::controller::proxy_internal {
+
+inline void LogRejection(const Listener& l, const std::string& peer,
+                         const std::string& request_id,
+                         const std::string& token_tag,
+                         const ProxyRejection& r) {
+  LogWarning(
+      kLog, "upgrade rejected ", LogField("listener", ProxyKindName(l.kind)),
+      " ", LogField("peer", peer), " ",
+      LogField("reason", ProxyErrorName(r.error)), " ",
+      LogField("status", std::to_string(r.status)), " ",
+      LogField("token", token_tag), " ", LogField("request_id", request_id),
+      " ", LogField("detail", r.detail));
+}
+
+// The refusal before the 101: status, phrase, X-Porthole-Error, no body.
+template <class Stream>
+asio::awaitable<void> WriteRejection(const Runtime& rt, Stream& stream,
+                                     unsigned version,
+                                     const ProxyRejection& r) {
+  http::response<http::empty_body> res{static_cast<http::status>(r.status),
+                                       version};
+  res.reason(r.phrase);
+  res.set(http::field::server, "porthole");
+  res.set("X-Porthole-Error", ProxyErrorName(r.error));
+  res.content_length(0);
+  res.keep_alive(false);
+  beast::get_lowest_layer(stream).expires_after(
+      ToChrono(rt.options->handshake_timeout));
+  beast::error_code ec;
+  co_await http::async_write(stream, res,
+                             asio::redirect_error(asio::use_awaitable, ec));
+  beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send,
+                                                    ec);
+}
+
+// Admission on the blocking pool (token store, agent re-check). A named
+// coroutine, not a lambda: GCC 12 destroys a capturing closure twice when it
+// is a temporary in a co_await expression.
+inline asio::awaitable<AdmissionResult> Admit(const Listener& l,
+                                              const AdmissionRequest& ask) {
+  co_return l.admission->Admit(ask);
+}
+
+// The upgrade of one request: subprotocol, admission (on the pool), the
+// dial to the console, then Beast's 101 and the relay. Every refusal before
+// the 101 is WriteRejection plus one log line.
+template <class Stream>
+asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
+                              http::request<http::empty_body> req,
+                              Connection& conn) {
+  const ProxyOptions& o = *rt.options;
+  const std::string& peer = conn.peer();
+  const std::string request_id = "req-" + NewConsoleToken();
+  // Everything of this connection runs on its executor (a strand when the
+  // event loop has several threads).
+  const asio::any_io_executor executor = stream.get_executor();
+  conn.OnClose([&stream] {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream).socket().close(ec);
+  });
+  auto refuse = [&](const ProxyRejection& r, const std::string& tag) {
+    LogRejection(l, peer, request_id, tag, r);
+    return WriteRejection(rt, stream, req.version(), r);
+  };
+  std::optional<std::string_view> offered;
+  if (auto it = req.find(http::field::sec_websocket_protocol);
+      it != req.end()) {
+    offered = it->value();
+  }
+  std::optional<std::string> subprotocol = ChooseSubprotocol(offered);
+  if (!subprotocol) {
+    co_await refuse(Reject(ProxyError::kSubprotocolUnsupported,
+                           absl::StrCat("offered ", std::string(*offered))),
+                    "-");
+    co_return;
+  }
+
+  AdmissionRequest ask;
+  ask.target = std::string(req.target());
+  if (auto it = req.find(http::field::cookie); it != req.end()) {
+    ask.cookie = std::string(it->value());
+  }
+  auto header = [&](auto name) -> std::optional<std::string> {
+    auto it = req.find(name);
+    if (it == req.end()) return std::nullopt;
+    return std::string(it->value());
+  };
+  ask.origin.origin = header(http::field::origin);
+  ask.origin.host = header(http::field::host).value_or("");
+  ask.origin.forwarded_host = header("X-Forwarded-Host");
+  ask.origin.forwarded_proto = header("X-Forwarded-Proto");
+  ask.origin.peer = peer;
+  ask.request_id = request_id;
+  AdmissionResult admitted =
+      co_await asio::co_spawn(*rt.pool, Admit(l, ask), asio::use_awaitable);
+  if (admitted.rejection) {
+    co_await refuse(*admitted.rejection, admitted.token_tag);
+    co_return;
+  }
+  const ConsoleAuthRecord& record = admitted.record;
+  const std::string console = absl::StrCat(record.host, ":", record.port);
+
+  // Dial the console, bounded: a dead host must not hold the browser.
+  beast::error_code ec;
+  tcp::resolver resolver(executor);
+  auto endpoints = co_await resolver.async_resolve(
+      record.host, std::to_string(record.port), tcp::resolver::numeric_service,
+      asio::redirect_error(asio::use_awaitable, ec));
+  beast::tcp_stream dial(executor);
+  if (!ec) {
+    dial.expires_after(ToChrono(o.connect_timeout));
+    co_await dial.async_connect(endpoints,
+                                asio::redirect_error(asio::use_awaitable, ec));
+  }
+  if (ec) {
+    co_await refuse(
+        Reject(ProxyError::kBackendUnreachable,
+               absl::StrCat(
+                   "connect ", console, ": ",
+                   ec == beast::error::timeout ? "timed out" : ec.message())),
+        admitted.token_tag);
+    co_return;
+  }
+  tcp::socket backend = dial.release_socket();
+  backend.set_option(tcp::no_delay(true), ec);
+
+  beast::get_lowest_layer(stream).expires_never();
+  websocket::stream<Stream> ws(std::move(stream));
+  conn.OnClose([&ws] {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws).socket().close(ignored);
+  });
+  websocket::stream_base::timeout timeouts;
+  timeouts.handshake_timeout = ToChrono(o.handshake_timeout);
+  if (o.keepalive_interval > absl::ZeroDuration()) {
+    timeouts.idle_timeout = ToChrono(o.keepalive_interval * 2);
+    timeouts.keep_alive_pings = true;
+  } else {
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
+  }
+  ws.set_option(timeouts);
+  ws.set_option(websocket::stream_base::decorator(
+      [sp = *subprotocol](websocket::response_type& res) {
+        res.set(http::field::server, "porthole");
+        if (!sp.empty()) res.set(http::field::sec_websocket_protocol, sp);
+      }));
+  ws.read_message_max(o.max_message_bytes);
+  ws.auto_fragment(false);
+  ws.binary(true);
+  co_await ws.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    LogWarning(kLog, "WebSocket handshake failed ",
+               LogField("listener", ProxyKindName(l.kind)), " ",
+               LogField("peer", peer), " ", LogField("error", ec.message()),
+               " ", LogField("request_id", request_id));
+    co_return;
+  }
+
+  SessionInfo info;
+  info.peer = peer;
+  info.server = record.instance_uuid;
+  info.console = console;
+  info.token_tag = admitted.token_tag;
+  info.request_id = request_id;
+  info.expires = record.expires;
+  co_await RunSession(rt, l, std::move(ws), std::move(backend), info, conn);
+}
+
+}  // namespace porthole::controller::proxy_internal
+
+#endif  // PORTHOLE_CONTROLLER_PROXY_WEBSOCKET_UPGRADE_H_
