@@ -3,16 +3,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/text.h"
 
 namespace porthole {
 namespace {
-
-std::string Trim(std::string_view s) {
-  return std::string(
-      absl::StripAsciiWhitespace(absl::string_view(s.data(), s.size())));
-}
 
 absl::Status LineError(int line, std::string_view what) {
   return absl::InvalidArgumentError(
@@ -33,7 +28,7 @@ absl::StatusOr<IniFile> IniFile::Parse(std::string_view text) {
   while (pos <= text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
-    std::string line = Trim(text.substr(pos, end - pos));
+    std::string line(Trim(text.substr(pos, end - pos)));
     pos = end + 1;
     ++line_number;
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
@@ -44,7 +39,8 @@ absl::StatusOr<IniFile> IniFile::Parse(std::string_view text) {
       if (line.back() != ']' || line.size() < 3) {
         return LineError(line_number, "expected '[section]'");
       }
-      section = Trim(std::string_view(line).substr(1, line.size() - 2));
+      section =
+          std::string(Trim(std::string_view(line).substr(1, line.size() - 2)));
       if (section.empty()) return LineError(line_number, "empty section name");
       ini.sections_[section];
       continue;
@@ -53,9 +49,9 @@ absl::StatusOr<IniFile> IniFile::Parse(std::string_view text) {
     if (eq == std::string::npos) {
       return LineError(line_number, "expected 'key = value'");
     }
-    std::string key = Trim(std::string_view(line).substr(0, eq));
+    std::string key(Trim(std::string_view(line).substr(0, eq)));
     if (key.empty()) return LineError(line_number, "empty key");
-    std::string value = Trim(std::string_view(line).substr(eq + 1));
+    std::string value(Trim(std::string_view(line).substr(eq + 1)));
     ini.sections_[section][key] = value;
     ini.keys_.emplace_back(section, key);
   }

@@ -11,6 +11,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/host_port.h"
+#include "common/text.h"
+#include "common/uuid.h"
 #include "pugixml.hpp"
 
 namespace porthole::agent {
@@ -23,58 +25,15 @@ using v1::Protocol;
 constexpr std::string_view kNovaNamespace =
     "http://openstack.org/xmlns/libvirt/nova/1.1";
 
-absl::string_view AbslView(std::string_view text) {
-  return absl::string_view(text.data(), text.size());
-}
-
 // Untrusted text as it may appear in an error message: short, ASCII only.
 std::string Quoted(std::string_view text) {
   constexpr size_t kMaxShown = 40;
-  std::string shown = absl::CHexEscape(AbslView(text.substr(0, kMaxShown)));
+  std::string shown = absl::CHexEscape(ToAbsl(text.substr(0, kMaxShown)));
   if (text.size() > kMaxShown) shown += "...";
   return absl::StrCat("'", shown, "'");
 }
 
 // ---- Input checks ---------------------------------------------------------
-
-// Length of the well-formed UTF-8 sequence at text[i], or 0 if there is none
-// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  const auto lead = static_cast<unsigned char>(text[i]);
-  if (lead < 0x80) return 1;
-  size_t length = 0;
-  unsigned char second_min = 0x80;
-  unsigned char second_max = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) second_min = 0xA0;  // overlong
-    if (lead == 0xED) second_max = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) second_min = 0x90;  // overlong
-    if (lead == 0xF4) second_max = 0x8F;  // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (text.size() - i < length) return 0;
-  const auto second = static_cast<unsigned char>(text[i + 1]);
-  if (second < second_min || second > second_max) return 0;
-  for (size_t k = 2; k < length; ++k) {
-    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return length;
-}
-
-bool IsValidUtf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const size_t length = Utf8SequenceLength(text, i);
-    if (length == 0) return false;
-    i += length;
-  }
-  return true;
-}
 
 absl::Status CheckRawInput(std::string_view xml,
                            const DomainXmlOptions& options) {
@@ -159,25 +118,13 @@ absl::StatusOr<pugi::xml_node> DomainElement(const pugi::xml_document& doc) {
 
 // ---- uuid and name --------------------------------------------------------
 
-bool IsCanonicalUuid(std::string_view text) {
-  if (text.size() != 36) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash_position ? text[i] != '-' : !absl::ascii_isxdigit(text[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
 absl::StatusOr<std::string> ReadUuid(pugi::xml_node domain) {
   pugi::xml_node uuid = domain.child("uuid");
   if (!uuid) return absl::InvalidArgumentError("domain XML has no <uuid>");
   absl::string_view text = absl::StripAsciiWhitespace(uuid.text().get());
-  if (!IsCanonicalUuid(std::string_view(text.data(), text.size()))) {
+  if (!LooksLikeUuid(ToStd(text))) {
     return absl::InvalidArgumentError(
-        absl::StrCat("domain <uuid> is not a UUID: ",
-                     Quoted(std::string_view(text.data(), text.size()))));
+        absl::StrCat("domain <uuid> is not a UUID: ", Quoted(ToStd(text))));
   }
   return absl::AsciiStrToLower(text);  // libvirt may print it in uppercase
 }
@@ -206,7 +153,7 @@ std::string_view NamespaceUri(pugi::xml_node element) {
   const std::string declaration =
       colon == std::string_view::npos
           ? std::string("xmlns")
-          : absl::StrCat("xmlns:", AbslView(name.substr(0, colon)));
+          : absl::StrCat("xmlns:", ToAbsl(name.substr(0, colon)));
   for (pugi::xml_node node = element; node; node = node.parent()) {
     if (pugi::xml_attribute uri = node.attribute(declaration.c_str())) {
       return uri.value();

@@ -10,7 +10,8 @@
 #include "controller/api/nova_error.h"
 #include "controller/api/policy.h"
 #include "controller/api/request_schema.h"
-#include "controller/consoles/url_encoding.h"
+#include "common/text.h"
+#include "common/url_encoding.h"
 #include "controller/tokens/console_token.h"
 
 namespace porthole::controller {

@@ -6,22 +6,13 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/text.h"
 #include "controller/api/json_body.h"
 
 namespace porthole::controller {
 namespace {
 
 constexpr char kFaultContentType[] = "application/json; charset=UTF-8";
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;

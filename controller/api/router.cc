@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "controller/consoles/url_encoding.h"
+#include "common/url_encoding.h"
 
 namespace porthole::controller {
 namespace {

@@ -8,7 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "controller/api/policy.h"
 #include "controller/api/server_lookup.h"
-#include "controller/consoles/url_encoding.h"
+#include "common/text.h"
+#include "common/url_encoding.h"
 
 namespace porthole::controller {
 namespace {

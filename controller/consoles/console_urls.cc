@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "controller/consoles/url_encoding.h"
+#include "common/url_encoding.h"
 
 namespace porthole::controller {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "controller/consoles/url_encoding.h"
+#include "common/url_encoding.h"
 #include "controller/proxy/proxy_text.h"
 
 namespace porthole::controller {

@@ -16,7 +16,8 @@
 #include "common/logging.h"
 #include "controller/api/api_handler.h"
 #include "controller/auth/noauth2_authenticator.h"
-#include "controller/consoles/url_encoding.h"
+#include "common/text.h"
+#include "common/url_encoding.h"
 #include "controller/fleet/static_server_directory.h"
 #include "controller/tokens/token_store_factory.h"
 
@@ -139,7 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   HttpResponse response = world->handler->Handle(request);
 
   if (!IsKnownStatus(response.status)) abort();
-  if (!porthole::controller::IsValidUtf8(response.body)) abort();
+  if (!porthole::IsValidUtf8(response.body)) abort();
   if (!response.Header("x-openstack-request-id").has_value()) abort();
   int vary = 0;
   for (const auto& [name, value] : response.headers) {

@@ -5,7 +5,8 @@
 #include <string>
 
 #include "api_test_support.h"
-#include "controller/consoles/url_encoding.h"
+#include "common/text.h"
+#include "common/url_encoding.h"
 #include "gtest/gtest.h"
 
 namespace porthole::controller::testing {

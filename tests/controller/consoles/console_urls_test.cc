@@ -1,6 +1,7 @@
 #include "controller/consoles/console_urls.h"
 
-#include "controller/consoles/url_encoding.h"
+#include "common/text.h"
+#include "common/url_encoding.h"
 #include "gtest/gtest.h"
 
 namespace porthole::controller {

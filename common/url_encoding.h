@@ -1,26 +1,24 @@
-#ifndef PORTHOLE_CONTROLLER_CONSOLES_URL_ENCODING_H_
-#define PORTHOLE_CONTROLLER_CONSOLES_URL_ENCODING_H_
+#ifndef PORTHOLE_COMMON_URL_ENCODING_H_
+#define PORTHOLE_COMMON_URL_ENCODING_H_
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace porthole::controller {
+namespace porthole {
 
 // Percent-encoding as Python's urllib.parse does it, for the console URLs
 // (noVNC's `path` parameter) and the API's request targets. Pure functions.
 
 // Decodes %XX escapes; an escape that is not two hex digits stays as it is
 // (like Python's unquote). With `plus_is_space`, '+' becomes ' ' (query
-// strings). The result may be any bytes: check it with IsValidUtf8.
+// strings). The result may be any bytes: check it with IsValidUtf8
+// (common/text.h).
 std::string PercentDecode(std::string_view text, bool plus_is_space);
 
 // Python's quote_plus: keeps A-Z a-z 0-9 and "_.-~", turns ' ' into '+' and
 // every other byte into %XX (uppercase hex).
 std::string QuotePlus(std::string_view text);
-
-// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool IsValidUtf8(std::string_view text);
 
 struct QueryParam {
   std::string key;
@@ -32,6 +30,6 @@ struct QueryParam {
 // order, keeping duplicates. Decoded bytes are not checked for UTF-8.
 std::vector<QueryParam> ParseQueryString(std::string_view query);
 
-}  // namespace porthole::controller
+}  // namespace porthole
 
-#endif  // PORTHOLE_CONTROLLER_CONSOLES_URL_ENCODING_H_
+#endif  // PORTHOLE_COMMON_URL_ENCODING_H_

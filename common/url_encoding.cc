@@ -1,8 +1,8 @@
-#include "controller/consoles/url_encoding.h"
+#include "common/url_encoding.h"
 
 #include <cstdint>
 
-namespace porthole::controller {
+namespace porthole {
 namespace {
 
 int HexValue(char c) {
@@ -56,46 +56,6 @@ std::string QuotePlus(std::string_view text) {
   return out;
 }
 
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
-    uint8_t lead = byte(i);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length;
-    uint32_t min;
-    uint32_t code;
-    if ((lead & 0xe0) == 0xc0) {
-      length = 2;
-      min = 0x80;
-      code = lead & 0x1f;
-    } else if ((lead & 0xf0) == 0xe0) {
-      length = 3;
-      min = 0x800;
-      code = lead & 0x0f;
-    } else if ((lead & 0xf8) == 0xf0) {
-      length = 4;
-      min = 0x10000;
-      code = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    for (size_t k = 1; k < length; ++k) {
-      if ((byte(i + k) & 0xc0) != 0x80) return false;
-      code = (code << 6) | (byte(i + k) & 0x3f);
-    }
-    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
-}
-
 std::vector<QueryParam> ParseQueryString(std::string_view query) {
   std::vector<QueryParam> params;
   while (!query.empty()) {
@@ -115,4 +75,4 @@ std::vector<QueryParam> ParseQueryString(std::string_view query) {
   return params;
 }
 
-}  // namespace porthole::controller
+}  // namespace porthole
