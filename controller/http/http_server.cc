@@ -14,6 +14,8 @@
 #include "controller/net/connection_set.h"
 #include "controller/net/durations.h"
 #include "controller/net/event_loop.h"
+#include "controller/net/http_framing.h"
+#include "controller/net/http_framing_beast.h"
 #include "controller/net/listener.h"
 
 namespace porthole::controller {
@@ -26,6 +28,8 @@ using tcp = asio::ip::tcp;
 namespace {
 
 using net::ToChrono;
+
+constexpr char kLog[] = "http";
 
 HttpRequest ToRequest(http::request<http::string_body>&& message,
                       const std::string& peer) {
@@ -131,6 +135,23 @@ class HttpServer::Impl {
         co_await http::async_read_header(
             stream, buffer, parser,
             asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (!ec) {
+        // Before the body is read, and before anything after this head
+        // could be taken for the next request (request smuggling).
+        const absl::Status framing = net::CheckRequestFraming(
+            net::FramingOf(parser.get()), net::BodyRule::kMayHaveBody);
+        if (!framing.ok()) {
+          LogWarning(kLog, "request refused ", LogField("peer", conn.peer()),
+                     " ", LogField("why", std::string(framing.message())));
+          const int status = net::FramingErrorStatus(framing);
+          co_await Write(
+              stream,
+              reject_(status, status == 501 ? "Transfer coding not supported."
+                                            : "Malformed HTTP request."),
+              11, false);
+          co_return;
+        }
       }
       if (!ec && !parser.is_done()) {
         stream.expires_after(ToChrono(options_.header_timeout));

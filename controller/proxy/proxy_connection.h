@@ -7,6 +7,10 @@
 #ifndef PORTHOLE_CONTROLLER_PROXY_PROXY_CONNECTION_H_
 #define PORTHOLE_CONTROLLER_PROXY_PROXY_CONNECTION_H_
 
+#include "absl/status/status.h"
+#include "common/logging.h"
+#include "controller/net/http_framing.h"
+#include "controller/net/http_framing_beast.h"
 #include "controller/proxy/proxy_rejection.h"
 #include "controller/proxy/proxy_runtime.h"
 #include "controller/proxy/static_file_reply.h"
@@ -46,8 +50,8 @@ asio::awaitable<void> ServeHttp(Runtime& rt, Listener& l, Stream stream,
     beast::get_lowest_layer(stream).expires_after(
         ToChrono(rt.options->handshake_timeout));
     beast::error_code ec;
-    co_await http::async_read(stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read_header(
+        stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     conn.Busy();
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == beast::error::timeout || ec == asio::error::operation_aborted ||
@@ -58,6 +62,20 @@ asio::awaitable<void> ServeHttp(Runtime& rt, Listener& l, Stream stream,
     if (ec) {
       co_await WriteSimple(rt, stream, 11, http::status::bad_request,
                            "Malformed HTTP request", false, false);
+      co_return;
+    }
+    // A GET, HEAD or upgrade has no body: a Transfer-Encoding or a length
+    // would leave bytes that the next loop would read as another request.
+    if (const absl::Status framing = net::CheckRequestFraming(
+            net::FramingOf(parser.get()), net::BodyRule::kNoBody);
+        !framing.ok() || !parser.is_done()) {
+      LogWarning(
+          kLog, "request refused ", LogField("listener", ProxyKindName(l.kind)),
+          " ", LogField("peer", conn.peer()), " ",
+          LogField("why", framing.ok() ? std::string("a body")
+                                       : std::string(framing.message())));
+      co_await WriteSimple(rt, stream, 11, http::status::bad_request,
+                           "Unexpected request body", false, false);
       co_return;
     }
     if (websocket::is_upgrade(parser.get())) {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "tests/support/child_process.h"
+#include "tests/support/raw_socket.h"
 
 namespace porthole::controller {
 namespace {
@@ -170,6 +171,69 @@ TEST_F(HttpServerTest, Garbage_Gets400AndClose) {
   EXPECT_NE(reply.find("HTTP/1.1 400"), std::string::npos) << reply;
   EXPECT_TRUE(closed);
   close(fd);
+}
+
+// Request smuggling (issue 16): a head whose body framing two parsers could
+// read two ways is refused before any handler runs, and the bytes after it
+// are never run as the next request.
+TEST_F(HttpServerTest, DesyncFramings_400AndCloseAndTheTailNeverRuns) {
+  StartServer({});
+  const std::string tail = "GET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n";
+  const std::string length = std::to_string(tail.size());
+  for (const std::string& framing : {
+           std::string("Transfer-Encoding: xchunked\r\n"),
+           std::string("Transfer-Encoding: chunked, identity\r\n"),
+           std::string("Transfer-Encoding: identity\r\n"),
+           std::string("Transfer-Encoding: chunked\r\n"
+                       "Transfer-Encoding: identity\r\n"),
+           "Transfer-Encoding: xchunked\r\nContent-Length: " + length + "\r\n",
+           "Content-Length: " + length + "\r\nTransfer-Encoding: chunked\r\n",
+           "Transfer-Encoding: chunked\r\nContent-Length: " + length + "\r\n",
+       }) {
+    int fd = Connect(port_);
+    SendAll(fd, "POST /a HTTP/1.1\r\nHost: h\r\n" + framing + "\r\n" + tail);
+    bool closed = false;
+    const std::string reply = ReadUntilClose(fd, 3s, &closed);
+    EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << framing << reply;
+    EXPECT_EQ(reply.find("HTTP/1.1", 1), std::string::npos) << framing;
+    EXPECT_TRUE(closed) << framing;
+    close(fd);
+  }
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(HttpServerTest, ChunkedInHttp10_Is400) {
+  StartServer({});
+  int fd = Connect(port_);
+  SendAll(fd,
+          "POST /a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_EQ(ReadUntilClose(fd, 3s).rfind("HTTP/1.1 400", 0), 0u);
+  EXPECT_EQ(handled_.load(), 0);
+  close(fd);
+}
+
+TEST_F(HttpServerTest, GzipThenChunked_Is501) {
+  StartServer({});
+  int fd = Connect(port_);
+  SendAll(fd,
+          "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked"
+          "\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+  EXPECT_EQ(ReadUntilClose(fd, 3s).rfind("HTTP/1.1 501", 0), 0u);
+  EXPECT_EQ(handled_.load(), 0);
+  close(fd);
+}
+
+TEST_F(HttpServerTest, ChunkedBody_IsReadWholeThenKeepAliveGoesOn) {
+  StartServer({});
+  testing::RawSocket client;
+  ASSERT_TRUE(client.Connect(port_));
+  client.Send(
+      "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+      "GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_NE(client.ReadResponse().find("POST /a 5"), std::string::npos);
+  EXPECT_NE(client.ReadResponse().find("GET /b 0"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, Slowloris_IsCutAfterHeaderTimeout_OthersStillServed) {

@@ -620,6 +620,45 @@ TEST_F(ConsoleProxyTest, SlowHandshake_IsCut) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(2));
 }
 
+// Request smuggling (issue 16): the proxies expect no request body; a head
+// that announces one in any way is refused, and what follows it is never
+// answered as another request.
+TEST_F(ConsoleProxyTest, DesyncFramings_400AndCloseTheTailIsNeverAnswered) {
+  StartProxy();
+  const std::string tail = "GET /vnc_lite.html HTTP/1.1\r\nHost: a\r\n\r\n";
+  for (const std::string& framing :
+       {std::string("Transfer-Encoding: xchunked\r\n"),
+        std::string("Transfer-Encoding: chunked, identity\r\n"),
+        std::string("Transfer-Encoding: identity\r\n"),
+        std::string("Transfer-Encoding: chunked\r\n"),
+        "Content-Length: " + std::to_string(tail.size()) + "\r\n"}) {
+    RawWebSocket ws;
+    ASSERT_TRUE(ws.Connect(novnc_port()));
+    ASSERT_TRUE(ws.SendRaw("GET /vnc_lite.html HTTP/1.1\r\nHost: a\r\n" +
+                           framing + "\r\n" + tail));
+    auto head = ws.ReadHead();
+    ASSERT_TRUE(head.has_value()) << framing;
+    EXPECT_EQ(head->status, 400) << framing;
+    std::optional<std::string> rest = ws.ReadToEnd();
+    ASSERT_TRUE(rest.has_value()) << framing;  // closed
+    EXPECT_EQ(rest->find("HTTP/1.1"), std::string::npos) << framing << *rest;
+  }
+}
+
+TEST_F(ConsoleProxyTest, UpgradeWithABody_400AndNoSession) {
+  StartProxy();
+  RawWebSocket ws;
+  ASSERT_TRUE(ws.Connect(serial_port()));
+  ASSERT_TRUE(
+      ws.SendUpgrade("/?token=" + SerialToken(), {"Content-Length: 5"}));
+  ASSERT_TRUE(ws.SendRaw("hello"));
+  auto head = ws.ReadHead();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->status, 400);
+  EXPECT_TRUE(ws.WaitForEof(seconds(5)));
+  EXPECT_EQ(proxy_->sessions(), 0u);
+}
+
 TEST_F(ConsoleProxyTest, OverConnectionLimit_503Overloaded) {
   options_.max_connections = 1;
   StartProxy();
