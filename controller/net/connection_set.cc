@@ -3,6 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <vector>
 
+#include "controller/net/peer_address.h"
+
 namespace porthole::controller::net {
 
 ConnectionSet::ConnectionSet(ConnectionLimits limits)
@@ -15,7 +17,7 @@ size_t ConnectionSet::size() const {
 
 size_t ConnectionSet::size_for_peer(const std::string& peer) const {
   absl::MutexLock lock(&mu_);
-  auto it = per_peer_.find(peer);
+  auto it = per_peer_.find(PeerLimitKey(peer));
   return it == per_peer_.end() ? 0 : it->second;
 }
 
@@ -76,12 +78,12 @@ size_t ConnectionSet::Drain(absl::Duration drain, absl::Duration linger) {
 
 Connection::Connection(ConnectionSet& set,
                        boost::asio::any_io_executor executor, std::string peer)
-    : set_(set), peer_(std::move(peer)) {
+    : set_(set), peer_(std::move(peer)), peer_key_(PeerLimitKey(peer_)) {
   const ConnectionLimits& limits = set_.limits_;
   absl::MutexLock lock(&set_.mu_);
   id_ = ++set_.next_id_;
   set_.entries_.emplace(id_, ConnectionSet::Entry{std::move(executor), {}});
-  const size_t from_peer = ++set_.per_peer_[peer_];
+  const size_t from_peer = ++set_.per_peer_[peer_key_];
   if (set_.entries_.size() > limits.max_connections) {
     refusal_ = Refusal::kTooManyConnections;
   } else if (limits.max_per_peer > 0 && from_peer > limits.max_per_peer &&
@@ -93,7 +95,7 @@ Connection::Connection(ConnectionSet& set,
 Connection::~Connection() {
   absl::MutexLock lock(&set_.mu_);
   set_.entries_.erase(id_);
-  auto it = set_.per_peer_.find(peer_);
+  auto it = set_.per_peer_.find(peer_key_);
   if (it != set_.per_peer_.end() && --it->second == 0) {
     set_.per_peer_.erase(it);
   }

@@ -32,10 +32,12 @@ enum class Refusal {
 struct ConnectionLimits {
   // Open connections, refused ones included (each holds a descriptor).
   size_t max_connections = 1024;
-  // Open connections from one peer address; 0: no such limit.
+  // Open connections from one client (PeerLimitKey: an IPv4 address or an
+  // IPv6 /64); 0: no such limit.
   size_t max_per_peer = 0;
   // Peers that max_per_peer does not apply to (e.g. trusted reverse
-  // proxies, which carry many clients on one address). Null: none.
+  // proxies, which carry many clients on one address). Null: none. Called
+  // under the set's lock: quick, and never back into the set.
   std::function<bool(std::string_view peer)> exempt_peer;
 };
 
@@ -52,7 +54,7 @@ class ConnectionSet {
   ConnectionSet& operator=(const ConnectionSet&) = delete;
 
   size_t size() const;
-  // Open connections from `peer` (normalised address).
+  // Open connections from the client of `peer` (normalised address).
   size_t size_for_peer(const std::string& peer) const;
   bool draining() const;
 
@@ -119,6 +121,7 @@ class Connection {
  private:
   ConnectionSet& set_;
   const std::string peer_;
+  const std::string peer_key_;  // PeerLimitKey(peer_)
   uint64_t id_ = 0;
   Refusal refusal_ = Refusal::kNone;
 };

@@ -31,4 +31,22 @@ std::string NormalisePeerAddress(std::string_view address) {
   return out;
 }
 
+std::string PeerLimitKey(std::string_view address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.empty() || address.size() >= sizeof text) {
+    return std::string(address);
+  }
+  std::memcpy(text, address.data(), address.size());
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, text, &v6) != 1 || IN6_IS_ADDR_V4MAPPED(&v6)) {
+    return std::string(address);
+  }
+  std::memset(&v6.s6_addr[8], 0, 8);
+  char out[INET6_ADDRSTRLEN] = {};
+  if (inet_ntop(AF_INET6, &v6, out, sizeof out) == nullptr) {
+    return std::string(address);
+  }
+  return std::string(out) + "/64";
+}
+
 }  // namespace porthole::controller::net

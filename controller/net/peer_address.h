@@ -14,6 +14,12 @@ namespace porthole::controller::net {
 // anything that is not an address comes back unchanged. Pure.
 std::string NormalisePeerAddress(std::string_view address);
 
+// The client a per-client limit counts a normalised address as: an IPv4
+// address is itself; an IPv6 address counts as its /64 ("2001:db8:1:2::/64"),
+// the smallest block one subscriber is given, so rotating through one's own
+// addresses does not multiply the limit.
+std::string PeerLimitKey(std::string_view address);
+
 }  // namespace porthole::controller::net
 
 #endif  // PORTHOLE_CONTROLLER_NET_PEER_ADDRESS_H_

@@ -57,8 +57,10 @@ class ConsoleProxy::Impl {
         owned_loop_(loop == nullptr ? std::make_unique<net::EventLoop>()
                                     : nullptr),
         loop_(loop == nullptr ? *owned_loop_ : *loop),
-        pool_(static_cast<size_t>(std::max(1, options_.admission_threads))) {
+        pool_(static_cast<size_t>(std::max(1, options_.admission_threads))),
+        token_sessions_(options_.max_sessions_per_token) {
     runtime_.options = &options_;
+    runtime_.token_sessions = &token_sessions_;
     runtime_.clock = clock ? std::move(clock) : Clock(SystemUnixSeconds);
     runtime_.pool = &pool_;
   }
@@ -142,10 +144,16 @@ class ConsoleProxy::Impl {
 
  private:
   // One pool for the three listeners: [console] max_connections counts
-  // them together.
+  // them together, max_connections_per_client per client address (not a
+  // trusted reverse proxy's: its clients are many).
   net::ConnectionLimits Limits() const {
     net::ConnectionLimits limits;
     limits.max_connections = options_.max_connections;
+    limits.max_per_peer = options_.max_connections_per_client;
+    const OriginPolicy* origins = &*origins_;
+    limits.exempt_peer = [origins](std::string_view peer) {
+      return origins->TrustsProxy(peer);
+    };
     return limits;
   }
 
@@ -220,6 +228,7 @@ class ConsoleProxy::Impl {
   std::unique_ptr<net::EventLoop> owned_loop_;  // when not given one
   net::EventLoop& loop_;
   asio::thread_pool pool_;
+  TokenSessionCounter token_sessions_;
   std::optional<asio::ssl::context> tls_;
   std::optional<net::ConnectionSet> connections_;  // made in Start
   std::vector<std::unique_ptr<Listener>> listeners_;

@@ -33,7 +33,9 @@ asio::awaitable<void> ServeHttp(Runtime& rt, Listener& l, Stream stream,
                                 beast::flat_buffer buffer, Connection& conn) {
   if (conn.refusal() != net::Refusal::kNone) {
     // Answered without reading the request: overload must stay cheap.
-    ProxyRejection r = Reject(ProxyError::kOverloaded);
+    ProxyRejection r = Reject(conn.refusal() == net::Refusal::kTooManyFromPeer
+                                  ? ProxyError::kClientConnectionLimit
+                                  : ProxyError::kOverloaded);
     LogRejection(l, conn.peer(), "-", "-", r);
     co_await WriteRejection(rt, stream, 11, r);
     co_return;

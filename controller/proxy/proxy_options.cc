@@ -111,6 +111,16 @@ void AddProxyOptions(OptionTable* t, ProxyOptions* o) {
           "open connections to all console proxies together; more get 503 "
           "(Porthole)",
           StoreInteger(&o->max_connections, 1, 1000000)});
+  t->Add({"console", "max_sessions_per_token", "", "8",
+          "WebSocket sessions one console URL may have open at once (a URL "
+          "stays reusable until it expires); more get 429 "
+          "token-session-limit before the upgrade. 0: no cap (Porthole)",
+          StoreInteger(&o->max_sessions_per_token, 0, 1000000)});
+  t->Add({"console", "max_connections_per_client", "", "64",
+          "open connections to the console proxies from one client address "
+          "(an IPv6 /64 counts as one; trusted_proxies are exempt); more get "
+          "429 client-connection-limit. 0: no cap (Porthole)",
+          StoreInteger(&o->max_connections_per_client, 0, 1000000)});
   t->Add({"console", "max_message_size", "", "1048576",
           "largest WebSocket message a client may send, in bytes (Porthole)",
           StoreInteger(&o->max_message_bytes, 125, 1 << 30)});

@@ -59,7 +59,13 @@ struct ProxyOptions {
   absl::Duration handshake_timeout = absl::Seconds(10);
   // What the controller passes to ConsoleProxy::Stop on SIGTERM.
   absl::Duration drain_time = absl::Seconds(10);
-  size_t max_connections = 1024;           // beyond: 503 before the upgrade
+  size_t max_connections = 1024;  // beyond: 503 before the upgrade
+  // Shares of that pool (0: no cap), so that one console URL or one client
+  // cannot starve every tenant: sessions (and upgrades being decided) per
+  // console token, and open connections per client address (an IPv6 /64;
+  // trusted_proxies are exempt, they carry many clients). Beyond: 429.
+  size_t max_sessions_per_token = 8;
+  size_t max_connections_per_client = 64;
   size_t max_message_bytes = 1024 * 1024;  // a larger client message: close
   int admission_threads = 4;               // token store and agent calls block
 };

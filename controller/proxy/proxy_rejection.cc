@@ -22,6 +22,10 @@ std::string_view ProxyErrorName(ProxyError error) {
       return "overloaded";
     case ProxyError::kInternal:
       return "internal-error";
+    case ProxyError::kTokenSessionLimit:
+      return "token-session-limit";
+    case ProxyError::kClientConnectionLimit:
+      return "client-connection-limit";
   }
   return "internal-error";
 }
@@ -62,6 +66,14 @@ ProxyRejection Reject(ProxyError error, std::string detail) {
     case ProxyError::kInternal:
       r.status = 500;
       r.phrase = "Token store unavailable";
+      break;
+    case ProxyError::kTokenSessionLimit:
+      r.status = 429;
+      r.phrase = "Too many sessions on this console URL";
+      break;
+    case ProxyError::kClientConnectionLimit:
+      r.status = 429;
+      r.phrase = "Too many connections from this address";
       break;
   }
   return r;

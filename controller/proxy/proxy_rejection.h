@@ -18,6 +18,8 @@ enum class ProxyError {
   kSubprotocolUnsupported,  // 400: offered subprotocols lack "binary"
   kOverloaded,              // 503: max_connections reached
   kInternal,                // 500: the token store failed
+  kTokenSessionLimit,       // 429: max_sessions_per_token open on this URL
+  kClientConnectionLimit,   // 429: max_connections_per_client from there
 };
 
 // The `X-Porthole-Error` value: "token-invalid", "token-expired", ...

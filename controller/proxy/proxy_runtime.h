@@ -27,6 +27,7 @@
 #include "controller/proxy/console_admission.h"
 #include "controller/proxy/console_proxy.h"
 #include "controller/proxy/proxy_options.h"
+#include "controller/proxy/token_session_counter.h"
 
 namespace porthole::controller::proxy_internal {
 
@@ -49,6 +50,7 @@ struct Runtime {
   ConsoleProxy::Clock clock;
   asio::thread_pool* pool = nullptr;
   asio::ssl::context* tls = nullptr;  // null: plain only
+  TokenSessionCounter* token_sessions = nullptr;
   std::atomic<size_t> sessions{0};
 };
 

@@ -15,6 +15,8 @@
 #include "controller/proxy/proxy_rejection.h"
 #include "controller/proxy/proxy_runtime.h"
 #include "controller/proxy/relay_session.h"
+#include "controller/proxy/token_session_counter.h"
+#include "controller/proxy/token_source.h"
 #include "controller/tokens/console_token.h"
 
 namespace porthole::controller::proxy_internal {
@@ -95,11 +97,32 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
     co_return;
   }
 
+  // One URL may hold only so many sessions: Nova lets it be reused until
+  // it expires, the cap keeps it from taking the pool every tenant shares.
+  // Counted before admission, so a flood on one token queues no agent calls
+  // either; the slot is held until the session ends.
+  std::optional<TokenSessionCounter::Slot> slot;
+  std::string cookie;
+  if (auto it = req.find(http::field::cookie); it != req.end()) {
+    cookie = std::string(it->value());
+  }
+  if (std::optional<std::string> token =
+          ExtractConsoleToken(req.target(), cookie)) {
+    const std::string hash = HashConsoleToken(*token);
+    slot = rt.token_sessions->TryAcquire(hash);
+    if (!slot) {
+      co_await refuse(
+          Reject(ProxyError::kTokenSessionLimit,
+                 absl::StrCat(rt.token_sessions->max_per_token(),
+                              " sessions already open on this URL")),
+          hash.substr(0, 8));
+      co_return;
+    }
+  }
+
   AdmissionRequest ask;
   ask.target = std::string(req.target());
-  if (auto it = req.find(http::field::cookie); it != req.end()) {
-    ask.cookie = std::string(it->value());
-  }
+  ask.cookie = cookie;
   auto header = [&](auto name) -> std::optional<std::string> {
     auto it = req.find(name);
     if (it == req.end()) return std::nullopt;

@@ -25,5 +25,21 @@ TEST(NormalisePeerAddress, NotAnAddress_ComesBackUnchanged) {
   EXPECT_EQ(NormalisePeerAddress(long_text), long_text);
 }
 
+TEST(PeerLimitKey, Ipv4IsItsOwnClient) {
+  EXPECT_EQ(PeerLimitKey("192.0.2.7"), "192.0.2.7");
+}
+
+TEST(PeerLimitKey, Ipv6CountsAsItsSlash64) {
+  EXPECT_EQ(PeerLimitKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+            "2001:db8:1:2::/64");
+  EXPECT_EQ(PeerLimitKey("2001:db8:1:2::1"), PeerLimitKey("2001:db8:1:2::9"));
+  EXPECT_NE(PeerLimitKey("2001:db8:1:2::1"), PeerLimitKey("2001:db8:1:3::1"));
+  EXPECT_EQ(PeerLimitKey("::1"), "::/64");
+}
+
+TEST(PeerLimitKey, NotAnAddress_ComesBackUnchanged) {
+  EXPECT_EQ(PeerLimitKey("?"), "?");
+}
+
 }  // namespace
 }  // namespace porthole::controller::net

@@ -21,6 +21,7 @@
 #include "tests/controller/proxy/stderr_capture.h"
 #include "tests/controller/proxy/tcp_echo_server.h"
 #include "tests/support/child_process.h"
+#include "tests/support/raw_socket.h"
 
 namespace porthole::controller {
 namespace {
@@ -671,6 +672,72 @@ TEST_F(ConsoleProxyTest, OverConnectionLimit_503Overloaded) {
   ASSERT_TRUE(head.has_value());
   EXPECT_EQ(head->status, 503);
   EXPECT_EQ(head->Header("x-porthole-error"), "overloaded");
+}
+
+// One console URL must not take the pool every tenant shares (issue 16):
+// past max_sessions_per_token the upgrade is refused, other URLs and pages
+// are served, and the URL stays reusable once a session ends.
+TEST_F(ConsoleProxyTest, SessionsPerToken_Capped429_OthersStillServed) {
+  options_.max_sessions_per_token = 2;
+  StartProxy();
+  const std::string token = SerialToken();
+  RawWebSocket a, b, c;
+  for (RawWebSocket* ws : {&a, &b}) {
+    ASSERT_TRUE(ws->Connect(serial_port()));
+    ASSERT_EQ(ws->Upgrade("/?token=" + token)->status, 101);
+  }
+  ASSERT_TRUE(c.Connect(serial_port()));
+  ExpectRejected(c, c.Upgrade("/?token=" + token), 429, "token-session-limit");
+
+  RawWebSocket other;
+  ASSERT_TRUE(other.Connect(serial_port()));
+  EXPECT_EQ(other.Upgrade("/?token=" + SerialToken())->status, 101);
+  testing::RawSocket page;
+  ASSERT_TRUE(page.Connect(novnc_port()));
+  page.Send("GET /vnc_lite.html HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_EQ(page.ReadResponse().rfind("HTTP/1.1 200", 0), 0u);
+
+  a.Close();
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return proxy_->sessions() == 2; }, seconds(5)));
+  RawWebSocket again;
+  ASSERT_TRUE(again.Connect(serial_port()));
+  EXPECT_EQ(again.Upgrade("/?token=" + token)->status, 101);
+}
+
+TEST_F(ConsoleProxyTest, ConnectionsPerClient_Capped429_OtherClientsServed) {
+  options_.max_connections_per_client = 2;
+  StartProxy();
+  RawWebSocket a, b, c;
+  ASSERT_TRUE(a.Connect(novnc_port()));
+  ASSERT_TRUE(b.Connect(serial_port()));  // the listeners count together
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return proxy_->connections() == 2; }, seconds(5)));
+  ASSERT_TRUE(c.Connect(novnc_port()));
+  auto head = c.ReadHead();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->status, 429);
+  EXPECT_EQ(head->Header("x-porthole-error"), "client-connection-limit");
+
+  testing::RawSocket elsewhere;
+  if (!elsewhere.Connect(novnc_port(), "127.0.0.1", "127.0.0.2")) {
+    GTEST_SKIP() << "cannot bind 127.0.0.2 here";
+  }
+  elsewhere.Send("GET /vnc_lite.html HTTP/1.1\r\nHost: a\r\n\r\n");
+  EXPECT_EQ(elsewhere.ReadResponse().rfind("HTTP/1.1 200", 0), 0u);
+}
+
+TEST_F(ConsoleProxyTest, ConnectionsPerClient_TrustedProxyIsExempt) {
+  options_.max_connections_per_client = 1;
+  options_.trusted_proxies = {"127.0.0.1"};
+  StartProxy();
+  testing::RawSocket first, second;
+  ASSERT_TRUE(first.Connect(novnc_port()));
+  ASSERT_TRUE(second.Connect(novnc_port()));
+  for (testing::RawSocket* page : {&first, &second}) {
+    page->Send("GET /vnc_lite.html HTTP/1.1\r\nHost: a\r\n\r\n");
+    EXPECT_EQ(page->ReadResponse().rfind("HTTP/1.1 200", 0), 0u);
+  }
 }
 
 TEST_F(ConsoleProxyTest, PortInUse_StartFailsNamingTheAddress) {
