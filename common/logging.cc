@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
+#include "common/text.h"
 
 namespace porthole {
 namespace {
@@ -64,8 +65,16 @@ void Log(LogLevel level, std::string_view component, std::string_view message) {
   std::string line = absl::StrCat(Timestamp(), " ", LevelName(level), " ",
                                   std::string(component), ": ");
   line.reserve(line.size() + message.size() + 1);
-  for (char c : message) {
-    line.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
+  for (size_t i = 0; i < message.size();) {
+    const auto byte = static_cast<unsigned char>(message[i]);
+    const size_t length = Utf8SequenceLength(message, i);
+    if (length == 0 || byte < 0x20 || byte == 0x7f) {
+      line.push_back('?');
+      ++i;
+      continue;
+    }
+    line.append(message.substr(i, length));
+    i += length;
   }
   line.push_back('\n');
   // One write per line; a short write on stderr is not worth retrying.

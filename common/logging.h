@@ -15,8 +15,9 @@ enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 // a single write(2) so lines from different threads never interleave
 // (journald adds the timestamp under systemd):
 //   2026-11-23T11:40:00.123Z INFO agent: libvirt connected uri=qemu:///system
-// Thread-safe. Messages are sanitized: control characters become '?', so a
-// hostile domain name cannot forge log lines.
+// Thread-safe. Messages are sanitized: control characters and bytes that are
+// not well-formed UTF-8 become '?', so a hostile domain name or request path
+// can neither forge log lines nor put raw bytes into the journal.
 void Log(LogLevel level, std::string_view component, std::string_view message);
 
 // "debug", "info", "warning" or "error".

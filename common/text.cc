@@ -10,10 +10,11 @@ bool IsSpace(char c) {
          c == '\v';
 }
 
-// The length of the well-formed UTF-8 sequence at text[i], or 0 if there is
-// none. The second byte's range rules out overlongs (E0, F0), surrogates
-// (ED) and code points above U+10FFFF (F4), as RFC 3629's table does.
-size_t SequenceLength(std::string_view text, size_t i) {
+}  // namespace
+
+// The second byte's range rules out overlongs (E0, F0), surrogates (ED) and
+// code points above U+10FFFF (F4), as RFC 3629's table does.
+size_t Utf8SequenceLength(std::string_view text, size_t i) {
   const auto lead = static_cast<uint8_t>(text[i]);
   if (lead < 0x80) return 1;
   size_t length = 0;
@@ -41,8 +42,6 @@ size_t SequenceLength(std::string_view text, size_t i) {
   return length;
 }
 
-}  // namespace
-
 std::string_view Trim(std::string_view text) {
   while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
   while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
@@ -69,7 +68,7 @@ std::string AsciiLower(std::string_view text) {
 
 bool IsValidUtf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
-    const size_t length = SequenceLength(text, i);
+    const size_t length = Utf8SequenceLength(text, i);
     if (length == 0) return false;
     i += length;
   }

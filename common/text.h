@@ -30,6 +30,10 @@ std::string AsciiLower(std::string_view text);
 // it matters.
 bool IsValidUtf8(std::string_view text);
 
+// The length (1 to 4) of the well-formed UTF-8 sequence that starts at
+// text[i], or 0 when none does (i < text.size()).
+size_t Utf8SequenceLength(std::string_view text, size_t i);
+
 inline absl::string_view ToAbsl(std::string_view text) {
   return absl::string_view(text.data(), text.size());
 }

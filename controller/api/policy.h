@@ -21,6 +21,10 @@ inline constexpr char kConsoleAuthTokensPolicy[] =
 inline constexpr char kServersIndexPolicy[] = "os_compute_api:servers:index";
 inline constexpr char kServersDetailPolicy[] = "os_compute_api:servers:detail";
 inline constexpr char kServersShowPolicy[] = "os_compute_api:servers:show";
+inline constexpr char kServersIndexAllTenantsPolicy[] =
+    "os_compute_api:servers:index:get_all_tenants";
+inline constexpr char kServersDetailAllTenantsPolicy[] =
+    "os_compute_api:servers:detail:get_all_tenants";
 
 bool HasRoleOrImplied(const Principal& principal, std::string_view role);
 

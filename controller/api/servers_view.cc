@@ -6,10 +6,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "controller/api/policy.h"
-#include "controller/api/server_lookup.h"
 #include "common/text.h"
 #include "common/url_encoding.h"
+#include "controller/api/policy.h"
+#include "controller/api/server_lookup.h"
 
 namespace porthole::controller {
 namespace {
@@ -55,17 +55,54 @@ Json Detail(const RequestContext& context, const Server& server,
   return json;
 }
 
-// The last `name` query parameter; INVALID_ARGUMENT when the query does not
-// decode to UTF-8.
-absl::StatusOr<std::optional<std::string>> NameFilter(std::string_view query) {
-  std::optional<std::string> name;
+struct ListFilter {
+  std::optional<std::string> name;  // the last `name` parameter
+  bool all_tenants = false;
+};
+
+// oslo's bool_from_string(strict=True), which Nova applies to all_tenants.
+absl::StatusOr<bool> ParseAllTenants(const std::string& value) {
+  // Present but empty means "on", as in Nova.
+  if (value.empty()) return true;
+  const std::string lowered = AsciiLower(Trim(value));
+  for (const char* yes : {"1", "t", "true", "on", "y", "yes"}) {
+    if (lowered == yes) return true;
+  }
+  for (const char* no : {"0", "f", "false", "off", "n", "no"}) {
+    if (lowered == no) return false;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("Invalid input received: Unrecognized value '", value,
+                   "', acceptable values are: '0', '1', 'f', 'false', 'n', "
+                   "'no', 'off', 'on', 't', 'true', 'y', 'yes'"));
+}
+
+// `name` and `all_tenants`; INVALID_ARGUMENT when the query does not decode
+// to UTF-8 or all_tenants is not a boolean.
+absl::StatusOr<ListFilter> ParseListFilter(std::string_view query) {
+  ListFilter filter;
   for (QueryParam& param : ParseQueryString(query)) {
     if (!IsValidUtf8(param.key) || !IsValidUtf8(param.value)) {
       return absl::InvalidArgumentError("Query string is not UTF-8 encoded");
     }
-    if (param.key == "name") name = std::move(param.value);
+    if (param.key == "name") filter.name = std::move(param.value);
+    if (param.key == "all_tenants") {
+      absl::StatusOr<bool> all = ParseAllTenants(param.value);
+      if (!all.ok()) return all.status();
+      filter.all_tenants = *all;
+    }
   }
-  return name;
+  return filter;
+}
+
+// Nova lists the caller's own project, admins included; every project only
+// with all_tenants, which only an admin may ask for.
+bool Listed(const RequestContext& context, const ListFilter& filter,
+            const Server& server, const ApiServices& services) {
+  if (filter.all_tenants) return true;  // admin, checked before
+  const std::string project =
+      EffectiveProject(server, services.config.default_project_id);
+  return !project.empty() && project == context.principal.project_id;
 }
 
 }  // namespace
@@ -116,17 +153,20 @@ absl::StatusOr<Json> ListServers(const RequestContext& context, bool detail,
       context.principal, "reader", context.principal.project_id,
       detail ? kServersDetailPolicy : kServersIndexPolicy);
   if (!allowed.ok()) return allowed;
-  absl::StatusOr<std::optional<std::string>> name =
-      NameFilter(context.target.query);
-  if (!name.ok()) return name.status();
+  absl::StatusOr<ListFilter> filter = ParseListFilter(context.target.query);
+  if (!filter.ok()) return filter.status();
+  if (filter->all_tenants) {
+    allowed =
+        CheckAdmin(context.principal, detail ? kServersDetailAllTenantsPolicy
+                                             : kServersIndexAllTenantsPolicy);
+    if (!allowed.ok()) return allowed;
+  }
 
   std::vector<Server> visible;
   for (Server& server : services.servers.List()) {
-    if (!CanSee(context.principal, server,
-                services.config.default_project_id)) {
-      continue;
-    }
-    if (name->has_value() && !NameMatches(ServerName(server), **name)) {
+    if (!Listed(context, *filter, server, services)) continue;
+    if (filter->name.has_value() &&
+        !NameMatches(ServerName(server), *filter->name)) {
       continue;
     }
     visible.push_back(std::move(server));

@@ -81,6 +81,15 @@ TEST_F(LoggingTest, Log_Utf8_PassesThroughUnchanged) {
                                    "\xe6\x97\xa5\xe6\x9c\xac")));
 }
 
+TEST_F(LoggingTest, Log_InvalidUtf8_BecomesQuestionMarks) {
+  testing::StderrCapture capture;
+  // A request path with a lone continuation byte, an overlong '/', a
+  // truncated sequence and a surrogate, between valid characters.
+  LogInfo("api", "path=/v2.1/\x80x\xc0\xaf\xc3\xa9\xed\xa0\x80\xe2\x82");
+  EXPECT_THAT(Lines(capture.Read()),
+              ElementsAre(EndsWith(" INFO api: path=/v2.1/?x??\xc3\xa9?????")));
+}
+
 TEST_F(LoggingTest, MinLogLevel_DefaultInfo_DropsDebug) {
   testing::StderrCapture capture;
   LogDebug("agent", "debug line");

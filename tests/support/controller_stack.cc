@@ -60,8 +60,7 @@ ControllerStack::~ControllerStack() {
 bool ControllerStack::StartAgent() {
   agent_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{
-          AgentBinary(), "--config", "/dev/null",
-          "--libvirt-uri",
+          AgentBinary(), "--config", "/dev/null", "--libvirt-uri",
           node_file_.find("://") == std::string::npos ? "test://" + node_file_
                                                       : node_file_,
           "--listen", "127.0.0.1:" + std::to_string(agent_port_)},
@@ -79,8 +78,7 @@ void ControllerStack::KillAgent() {
 
 bool ControllerStack::StartController() {
   controller_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{ControllerBinary(),
-                               "--config", config_path()},
+      std::vector<std::string>{ControllerBinary(), "--config", config_path()},
       controller_env_, dir_.path() + "/controller.log");
   if (!WaitForTcpPort("127.0.0.1", api_port_, std::chrono::seconds(10)) ||
       !controller_->running()) {
@@ -89,7 +87,7 @@ bool ControllerStack::StartController() {
   // Ready when the agent's servers are visible through the API.
   return WaitFor(
       [&] {
-        HttpReply r = HttpCall(api_port_, "GET", "/v2.1/servers",
+        HttpReply r = HttpCall(api_port_, "GET", "/v2.1/servers?all_tenants=1",
                                {{"X-Auth-Token", kAdminToken}});
         return r.status == 200 && r.body.find("\"id\"") != std::string::npos;
       },

@@ -44,11 +44,44 @@ TEST_F(ServersTest, Index_HasIdLinksAndNameOnly) {
             std::string("http://api.example:8774/servers/") + kServerId);
 }
 
-TEST_F(ServersTest, Admin_SeesEveryServerIncludingThoseWithoutProject) {
-  auto servers =
-      BodyOf(api_.Call("GET", "/v2.1/servers", api_.admin_))["servers"];
-  EXPECT_EQ(servers.size(), StandardServers().size());
-  EXPECT_TRUE(Ids(servers).count(kOrphanId));
+TEST_F(ServersTest, Admin_WithAllTenants_SeesEveryServerIncludingOrphans) {
+  for (const char* query : {"?all_tenants=1", "?all_tenants", "?all_tenants=",
+                            "?all_tenants=True", "?all_tenants=yes"}) {
+    auto servers = BodyOf(api_.Call("GET", std::string("/v2.1/servers") + query,
+                                    api_.admin_))["servers"];
+    EXPECT_EQ(servers.size(), StandardServers().size()) << query;
+    EXPECT_TRUE(Ids(servers).count(kOrphanId)) << query;
+  }
+}
+
+// Nova lists an admin's own project unless all_tenants asks for every one.
+TEST_F(ServersTest, Admin_WithoutAllTenants_SeesOwnProjectOnly) {
+  for (const char* query : {"", "?all_tenants=0", "?all_tenants=false"}) {
+    HttpResponse response = api_.Call(
+        "GET", std::string("/v2.1/servers/detail") + query, api_.admin_);
+    ASSERT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(Ids(BodyOf(response)["servers"]),
+              (std::set<std::string>{kOtherProjectId}))
+        << query;  // the admin's project is kOtherProject
+  }
+}
+
+TEST_F(ServersTest, AllTenants_NotABoolean_Returns400) {
+  HttpResponse response =
+      api_.Call("GET", "/v2.1/servers?all_tenants=maybe", api_.admin_);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_NE(FaultMessage(response).find("Unrecognized value 'maybe'"),
+            std::string::npos);
+}
+
+TEST_F(ServersTest, AllTenants_ForANonAdmin_Returns403) {
+  for (const char* path :
+       {"/v2.1/servers?all_tenants=1", "/v2.1/servers/detail?all_tenants"}) {
+    HttpResponse response = api_.Call("GET", path, api_.member_);
+    EXPECT_EQ(response.status, 403) << path;
+    EXPECT_NE(FaultMessage(response).find("get_all_tenants"), std::string::npos)
+        << path;
+  }
 }
 
 TEST_F(ServersTest, DefaultProject_AdoptsServersWithoutNovaMetadata) {
@@ -89,8 +122,9 @@ TEST_F(ServersTest, Detail_ShowsStatusTenantAndHostOnlyForAdmins) {
   EXPECT_TRUE(member[0]["user_id"].is_string());
   EXPECT_FALSE(member[0].contains("OS-EXT-SRV-ATTR:host"));
 
-  auto admin = BodyOf(api_.Call("GET", "/v2.1/servers/detail?name=%5Eweb-1%24",
-                                api_.admin_))["servers"];
+  auto admin = BodyOf(
+      api_.Call("GET", "/v2.1/servers/detail?name=%5Eweb-1%24&all_tenants=1",
+                api_.admin_))["servers"];
   ASSERT_EQ(admin.size(), 1u);
   EXPECT_EQ(admin[0]["OS-EXT-SRV-ATTR:host"], kHost);
   EXPECT_EQ(admin[0]["OS-EXT-SRV-ATTR:instance_name"], "instance-0000002a");
