@@ -6,15 +6,14 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/logging.h"
+#include "porthole/agent/v1/contract.h"
 
 namespace porthole::agent {
 namespace {
 
-constexpr char kRequestIdKey[] = "x-openstack-request-id";
-
 std::string RequestId(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
-  auto it = metadata.find(kRequestIdKey);
+  auto it = metadata.find(v1::kRequestIdMetadataKey);
   if (it == metadata.end()) return "-";
   return std::string(it->second.data(), it->second.size());
 }
@@ -22,11 +21,6 @@ std::string RequestId(const grpc::ServerContextBase& context) {
 grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
                       std::string(status.message()));
-}
-
-bool ServesConsoles(v1::DomainState state) {
-  return state == v1::DOMAIN_STATE_RUNNING ||
-         state == v1::DOMAIN_STATE_BLOCKED || state == v1::DOMAIN_STATE_PAUSED;
 }
 
 // One WatchDomains stream. Inventory listeners queue changes; one write is in
@@ -143,29 +137,24 @@ grpc::Status ConsoleAgentService::GetConsole(
             LogField("protocol", protocol), " ", LogField("result", outcome));
   };
   if (request->protocol() == v1::PROTOCOL_UNSPECIFIED) {
+    // Refused before any libvirt call, by the contract's own rule.
     log("invalid protocol");
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "protocol is required");
+    return ToGrpc(
+        v1::AnswerGetConsole(v1::Domain(), request->protocol()).status());
   }
   absl::StatusOr<v1::Domain> domain = host_->FetchDomain(request->uuid());
   if (!domain.ok()) {
     log(std::string(domain.status().message()));
     return ToGrpc(domain.status());
   }
-  if (!ServesConsoles(domain->state())) {
-    log("not running");
-    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                        "domain " + request->uuid() + " is not running (" +
-                            v1::DomainState_Name(domain->state()) + ")");
+  absl::StatusOr<v1::GetConsoleResponse> answer =
+      v1::AnswerGetConsole(*std::move(domain), request->protocol());
+  if (!answer.ok()) {
+    log(std::string(answer.status().message()));
+    return ToGrpc(answer.status());
   }
-  for (const v1::Console& console : domain->consoles()) {
-    if (console.protocol() == request->protocol()) {
-      *response->mutable_console() = console;
-      break;
-    }
-  }
-  log(response->has_console() ? "ok" : "no such console");
-  *response->mutable_domain() = std::move(*domain);
+  log(answer->has_console() ? "ok" : "no such console");
+  *response = *std::move(answer);
   return grpc::Status::OK;
 }
 
