@@ -571,7 +571,7 @@ int Serve(int argc, char** argv) {
   fleet_options.agents = {{"bench", Arg(argc, argv, "agent-address", "")}};
   Fleet fleet(fleet_options, [](const std::string&, std::string_view) {});
   if (!fleet.Start().ok()) return 1;
-  for (int i = 0; i < 200 && !fleet.Find(kUuid); ++i) {
+  for (int i = 0; i < 200 && !fleet.Find(kUuid).ok(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   auto store = SqliteTokenStore::Open(Arg(argc, argv, "store", ""));

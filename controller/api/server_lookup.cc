@@ -1,39 +1,43 @@
 #include "controller/api/server_lookup.h"
 
-#include <cctype>
-#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/text.h"
+#include "common/uuid.h"
 #include "controller/api/policy.h"
 
 namespace porthole::controller {
-
-bool LooksLikeUuid(std::string_view text) {
-  if (text.size() != 36) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash != (text[i] == '-')) return false;
-    if (!dash && !std::isxdigit(static_cast<unsigned char>(text[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 absl::StatusOr<Server> FindVisibleServer(const RequestContext& context,
                                          std::string_view id,
                                          const ApiServices& services) {
   auto not_found = [&] {
     return absl::NotFoundError(
-        absl::StrCat("Instance ", std::string(id), " could not be found."));
+        absl::StrCat("Instance ", ToAbsl(id), " could not be found."));
   };
   if (!LooksLikeUuid(id)) return not_found();
-  std::string uuid(id);
-  for (char& c : uuid) c = static_cast<char>(std::tolower(c));
-  std::optional<Server> server = services.servers.Find(uuid);
-  if (!server.has_value() ||
+  const std::string uuid = AsciiLower(id);
+  absl::StatusOr<Server> server = services.servers.Find(uuid);
+  if (absl::IsUnavailable(server.status())) {
+    LogWarning("api", "server lookup incomplete ",
+               LogField("request_id", context.request_id), " ",
+               LogField("instance", uuid), " ",
+               LogField("error", ToStd(server.status().message())));
+    // Compute host names are admin-only in Nova (OS-EXT-SRV-ATTR:host).
+    if (context.principal.is_admin()) {
+      return absl::UnavailableError(
+          absl::StrCat("Instance ", uuid, " cannot be looked up now: ",
+                       server.status().message(), "; try again later."));
+    }
+    return absl::UnavailableError(
+        absl::StrCat("Instance ", uuid,
+                     " cannot be looked up now: a compute host is "
+                     "unreachable; try again later."));
+  }
+  if (!server.ok() ||
       !CanSee(context.principal, *server, services.config.default_project_id)) {
     return not_found();
   }

@@ -8,13 +8,13 @@
 
 namespace porthole::controller {
 
-// True for a UUID in 8-4-4-4-12 hex form (either case).
-bool LooksLikeUuid(std::string_view text);
-
 // The server `id` names, if the caller may see it. NOT_FOUND
 // "Instance <id> could not be found." for a non-UUID id (without asking the
-// directory, whose miss path fans out to every agent), an unknown one, and
-// one of another project (as Nova: a foreign server does not exist).
+// directory: names never reach the agents, and Nova answers 404 for them
+// too), an unknown one, and one of another project (as Nova: a foreign
+// server does not exist). UNAVAILABLE (503) when the directory cannot tell
+// because a compute host is down or still syncing: admins read which hosts,
+// others only that one is unreachable.
 absl::StatusOr<Server> FindVisibleServer(const RequestContext& context,
                                          std::string_view id,
                                          const ApiServices& services);

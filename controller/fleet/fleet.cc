@@ -2,16 +2,16 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <atomic>
-#include <thread>
+#include <chrono>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/notification.h"
 #include "common/host_port.h"
-#include "common/logging.h"
-#include "porthole/agent/v1/agent.grpc.pb.h"
+#include "common/text.h"
+#include "common/uuid.h"
+#include "porthole/agent/v1/contract.h"
 
 namespace porthole::controller {
 
@@ -19,37 +19,35 @@ namespace v1 = agent::v1;
 
 namespace {
 
-constexpr char kRequestIdKey[] = "x-openstack-request-id";
-
-bool IsActive(v1::DomainState state) {
-  return state == v1::DOMAIN_STATE_RUNNING ||
-         state == v1::DOMAIN_STATE_BLOCKED ||
-         state == v1::DOMAIN_STATE_PAUSED ||
-         state == v1::DOMAIN_STATE_SHUTDOWN ||
-         state == v1::DOMAIN_STATE_PMSUSPENDED;
-}
-
-bool LooksLikeUuid(std::string_view id) {
-  if (id.size() != 36) return false;
-  for (size_t i = 0; i < id.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? id[i] != '-'
-             : !absl::ascii_isxdigit(static_cast<unsigned char>(id[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 absl::Status FromGrpc(const grpc::Status& status, std::string_view agent) {
   std::string message = status.error_message();
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    message = absl::StrCat("agent ", std::string(agent), ": ", message);
+    message = absl::StrCat("agent ", ToAbsl(agent), ": ", message);
   }
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                       message);
 }
+
+std::chrono::system_clock::time_point DeadlineAfter(absl::Duration timeout) {
+  return std::chrono::system_clock::now() +
+         std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout));
+}
+
+// One fan-out: the calls in flight and how many have not completed. Shared
+// with the gRPC callbacks, so the last one out frees it.
+struct FanOutCalls {
+  struct Call {
+    std::shared_ptr<AgentLink> link;
+    grpc::ClientContext context;
+    v1::ListDomainsResponse response;
+    grpc::Status status;
+  };
+  std::vector<std::unique_ptr<Call>> calls;
+  absl::Mutex mu;
+  size_t remaining ABSL_GUARDED_BY(mu) = 0;
+  bool Done() const ABSL_SHARED_LOCKS_REQUIRED(mu) { return remaining == 0; }
+};
 
 }  // namespace
 
@@ -84,103 +82,6 @@ absl::StatusOr<std::vector<AgentEndpoint>> ParseAgentHosts(
   return agents;
 }
 
-// One agent: its channel, stub and the thread that keeps WatchDomains open.
-class Fleet::AgentLink {
- public:
-  AgentLink(Fleet* fleet, AgentEndpoint endpoint,
-            const std::shared_ptr<grpc::ChannelCredentials>& credentials)
-      : fleet_(fleet), endpoint_(std::move(endpoint)) {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-    args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
-                static_cast<int>(absl::ToInt64Milliseconds(
-                    fleet->options_.reconnect_min_backoff)));
-    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-                static_cast<int>(absl::ToInt64Milliseconds(
-                    fleet->options_.reconnect_max_backoff)));
-    channel_ = grpc::CreateCustomChannel(endpoint_.address, credentials, args);
-    stub_ = v1::ConsoleAgent::NewStub(channel_);
-  }
-
-  ~AgentLink() { Stop(); }
-
-  void Start() {
-    thread_ = std::thread([this] { WatchLoop(); });
-  }
-
-  void Stop() {
-    {
-      absl::MutexLock lock(&mu_);
-      stopping_ = true;
-      if (context_ != nullptr) context_->TryCancel();
-    }
-    if (thread_.joinable()) thread_.join();
-  }
-
-  const AgentEndpoint& endpoint() const { return endpoint_; }
-  v1::ConsoleAgent::Stub* stub() { return stub_.get(); }
-  bool connected() const { return connected_.load(); }
-
- private:
-  void WatchLoop() {
-    absl::Duration backoff = fleet_->options_.reconnect_min_backoff;
-    for (;;) {
-      grpc::ClientContext context;
-      {
-        absl::MutexLock lock(&mu_);
-        if (stopping_) return;
-        context_ = &context;
-      }
-      auto reader = stub_->WatchDomains(&context, v1::WatchDomainsRequest());
-      v1::WatchDomainsResponse message;
-      bool got_any = false;
-      while (reader->Read(&message)) {
-        if (!got_any) {
-          LogInfo("fleet", "agent connected ",
-                  LogField("agent", endpoint_.name), " ",
-                  LogField("address", endpoint_.address));
-          got_any = true;
-          connected_ = true;
-          backoff = fleet_->options_.reconnect_min_backoff;
-        }
-        fleet_->ApplyWatchMessage(endpoint_.name, message);
-      }
-      grpc::Status status = reader->Finish();
-      {
-        absl::MutexLock lock(&mu_);
-        context_ = nullptr;
-        if (stopping_) return;
-      }
-      if (connected_.exchange(false) || !got_any) {
-        if (got_any || !reported_down_) {
-          LogWarning("fleet", "agent unreachable ",
-                     LogField("agent", endpoint_.name), " ",
-                     LogField("address", endpoint_.address), " ",
-                     LogField("error", status.error_message()));
-        }
-        reported_down_ = true;
-      }
-      fleet_->MarkAgentDown(endpoint_.name);
-      absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff);
-      backoff = std::min(backoff * 2, fleet_->options_.reconnect_max_backoff);
-    }
-  }
-
-  Fleet* const fleet_;
-  const AgentEndpoint endpoint_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::ConsoleAgent::Stub> stub_;
-  std::thread thread_;
-  std::atomic<bool> connected_{false};
-  bool reported_down_ = false;  // only the watch thread touches it
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
-};
-
 Fleet::Fleet(FleetOptions options, ServerGoneCallback on_server_gone)
     : options_(std::move(options)),
       on_server_gone_(std::move(on_server_gone)) {}
@@ -210,6 +111,20 @@ void Fleet::Stop() {
   for (auto& [name, link] : links) link->Stop();
 }
 
+std::shared_ptr<AgentLink> Fleet::NewLink(const AgentEndpoint& agent) {
+  const std::string name = agent.name;
+  WatchEvents events;
+  events.on_message = [this, name](const v1::WatchDomainsResponse& message) {
+    ReportGone(inventory_.Apply(name, message));
+  };
+  events.on_down = [this, name] { inventory_.MarkAgentDown(name); };
+  return std::make_shared<AgentLink>(
+      agent, credentials_,
+      BackoffOptions{options_.reconnect_min_backoff,
+                     options_.reconnect_max_backoff},
+      std::move(events));
+}
+
 void Fleet::SetAgents(std::vector<AgentEndpoint> agents) {
   std::vector<std::shared_ptr<AgentLink>> to_stop;
   std::vector<std::shared_ptr<AgentLink>> to_start;
@@ -224,7 +139,8 @@ void Fleet::SetAgents(std::vector<AgentEndpoint> agents) {
         links_.erase(it);
         continue;
       }
-      auto link = std::make_shared<AgentLink>(this, agent, credentials_);
+      inventory_.AddAgent(agent.name);
+      auto link = NewLink(agent);
       to_start.push_back(link);
       next.emplace(agent.name, std::move(link));
     }
@@ -233,181 +149,100 @@ void Fleet::SetAgents(std::vector<AgentEndpoint> agents) {
   }
   for (auto& link : to_stop) {
     link->Stop();
-    absl::MutexLock lock(&mu_);
-    std::erase_if(servers_, [&](const auto& entry) {
-      return entry.second.host == link->endpoint().name &&
-             !links_.contains(link->endpoint().name);
-    });
+    const std::string& name = link->endpoint().name;
+    if (LinkFor(name) == nullptr) {
+      inventory_.RemoveAgent(name);
+    } else {
+      inventory_.MarkAgentDown(name);  // same name, new address
+    }
   }
   for (auto& link : to_start) link->Start();
 }
 
-std::shared_ptr<Fleet::AgentLink> Fleet::LinkFor(std::string_view agent) const {
+std::shared_ptr<AgentLink> Fleet::LinkFor(std::string_view agent) const {
   absl::MutexLock lock(&mu_);
   auto it = links_.find(agent);
   return it == links_.end() ? nullptr : it->second;
 }
 
 bool Fleet::AgentConnected(std::string_view name) const {
-  std::shared_ptr<AgentLink> link = LinkFor(name);
-  return link != nullptr && link->connected();
+  return LinkFor(name) != nullptr && inventory_.InSync(name);
 }
 
-void Fleet::UpsertLocked(const std::string& agent, const v1::Domain& domain,
-                         bool connected, std::vector<std::string>* gone) {
-  auto it = servers_.find(domain.uuid());
-  if (it != servers_.end() && it->second.host != agent) {
-    // The same server on two hosts happens during a migration: the active
-    // copy wins, and a move revokes the tokens that point at the old host.
-    if (!IsActive(domain.state()) && IsActive(it->second.domain.state()) &&
-        it->second.host_connected) {
-      return;
-    }
-    gone->push_back(domain.uuid());
-  } else if (it != servers_.end() && IsActive(it->second.domain.state()) &&
-             !IsActive(domain.state())) {
-    gone->push_back(domain.uuid());
-  }
-  servers_.insert_or_assign(domain.uuid(), Server{domain, agent, connected});
-}
-
-void Fleet::ApplyWatchMessage(const std::string& agent,
-                              const v1::WatchDomainsResponse& message) {
-  std::vector<std::string> gone;
-  const bool connected = message.libvirt_connected();
-  {
-    absl::MutexLock lock(&mu_);
-    switch (message.change()) {
-      case v1::CHANGE_TYPE_SNAPSHOT:
-      case v1::CHANGE_TYPE_RESYNCED: {
-        std::map<std::string, bool, std::less<>> listed;
-        for (const v1::Domain& d : message.domains()) listed[d.uuid()] = true;
-        for (auto it = servers_.begin(); it != servers_.end();) {
-          if (it->second.host == agent && !listed.contains(it->first)) {
-            gone.push_back(it->first);
-            it = servers_.erase(it);
-          } else {
-            ++it;
-          }
-        }
-        for (const v1::Domain& d : message.domains()) {
-          UpsertLocked(agent, d, connected, &gone);
-        }
-        break;
-      }
-      case v1::CHANGE_TYPE_UNDEFINED:
-        for (const v1::Domain& d : message.domains()) {
-          auto it = servers_.find(d.uuid());
-          if (it != servers_.end() && it->second.host == agent) {
-            servers_.erase(it);
-            gone.push_back(d.uuid());
-          }
-        }
-        break;
-      case v1::CHANGE_TYPE_DISCONNECTED:
-        for (auto& [uuid, server] : servers_) {
-          if (server.host == agent) server.host_connected = false;
-        }
-        break;
-      default:
-        for (const v1::Domain& d : message.domains()) {
-          UpsertLocked(agent, d, connected, &gone);
-        }
-        break;
-    }
-  }
-  ReportGone(gone, v1::ChangeType_Name(message.change()));
-}
-
-void Fleet::MarkAgentDown(const std::string& agent) {
-  absl::MutexLock lock(&mu_);
-  for (auto& [uuid, server] : servers_) {
-    if (server.host == agent) server.host_connected = false;
-  }
-}
-
-void Fleet::ReportGone(const std::vector<std::string>& uuids,
-                       std::string_view reason) {
+void Fleet::ReportGone(const std::vector<GoneServer>& gone) {
   if (!on_server_gone_) return;
-  for (const std::string& uuid : uuids) on_server_gone_(uuid, reason);
+  for (const GoneServer& server : gone) {
+    on_server_gone_(server.uuid, server.reason);
+  }
 }
 
-std::vector<Server> Fleet::List() const {
-  absl::MutexLock lock(&mu_);
-  std::vector<Server> servers;
-  servers.reserve(servers_.size());
-  for (const auto& [uuid, server] : servers_) servers.push_back(server);
-  return servers;
+std::vector<Server> Fleet::List() const { return inventory_.List(); }
+
+absl::StatusOr<Server> Fleet::Find(std::string_view uuid) {
+  if (std::optional<Server> known = inventory_.Find(uuid)) return *known;
+  if (!LooksLikeUuid(uuid)) {
+    return absl::NotFoundError(
+        absl::StrCat("server ", ToAbsl(uuid), ": not a UUID"));
+  }
+  const std::string id = AsciiLower(uuid);
+  // A miss: the watch streams may lag, or not be up yet. Ask every agent.
+  FanOutAnswers answers = AskEveryAgent(id);
+  if (std::optional<Server> found = inventory_.Find(id)) return *found;
+  return inventory_.MissStatus(id, answers);
 }
 
-std::optional<Server> Fleet::Find(std::string_view uuid) {
-  std::string id = absl::AsciiStrToLower(std::string(uuid));
+FanOutAnswers Fleet::AskEveryAgent(const std::string& uuid) {
+  auto fan_out = std::make_shared<FanOutCalls>();
   {
     absl::MutexLock lock(&mu_);
-    auto it = servers_.find(id);
-    if (it != servers_.end()) return it->second;
+    for (auto& [name, link] : links_) {
+      fan_out->calls.push_back(std::make_unique<FanOutCalls::Call>());
+      fan_out->calls.back()->link = link;
+    }
   }
-  if (!LooksLikeUuid(id)) return std::nullopt;  // names never reach agents
-
-  // A miss: the watch streams may lag. Ask every agent at once, bounded.
-  std::vector<std::shared_ptr<AgentLink>> links;
   {
-    absl::MutexLock lock(&mu_);
-    for (auto& [name, link] : links_) links.push_back(link);
+    absl::MutexLock lock(&fan_out->mu);
+    fan_out->remaining = fan_out->calls.size();
   }
-  struct Call {
-    grpc::ClientContext context;
-    v1::ListDomainsResponse response;
-    grpc::Status status;
-  };
   // Every callback runs by the deadline at the latest, so waiting for all of
   // them is bounded by the timeout.
-  struct Pending {
-    absl::Mutex mu;
-    size_t remaining ABSL_GUARDED_BY(mu) = 0;
-    bool Done() const ABSL_SHARED_LOCKS_REQUIRED(mu) { return remaining == 0; }
-  } pending;
-  {
-    absl::MutexLock lock(&pending.mu);
-    pending.remaining = links.size();
-  }
-  std::vector<std::unique_ptr<Call>> calls;
-  const auto deadline =
-      std::chrono::system_clock::now() +
-      std::chrono::milliseconds(absl::ToInt64Milliseconds(options_.timeout));
-  for (auto& link : links) {
-    auto call = std::make_unique<Call>();
-    call->context.set_deadline(deadline);
-    Call* raw = call.get();
-    link->stub()->async()->ListDomains(
+  const auto deadline = DeadlineAfter(options_.timeout);
+  for (auto& call : fan_out->calls) {
+    FanOutCalls::Call* raw = call.get();
+    raw->context.set_deadline(deadline);
+    raw->link->stub()->async()->ListDomains(
         &raw->context, &v1::ListDomainsRequest::default_instance(),
-        &raw->response, [raw, &pending](grpc::Status s) {
-          raw->status = std::move(s);
-          absl::MutexLock lock(&pending.mu);
-          --pending.remaining;
+        &raw->response, [raw, fan_out](grpc::Status status) {
+          raw->status = std::move(status);
+          absl::MutexLock lock(&fan_out->mu);
+          --fan_out->remaining;
         });
-    calls.push_back(std::move(call));
   }
   {
-    absl::MutexLock lock(&pending.mu);
-    pending.mu.Await(absl::Condition(&pending, &Pending::Done));
+    absl::MutexLock lock(&fan_out->mu);
+    fan_out->mu.Await(absl::Condition(fan_out.get(), &FanOutCalls::Done));
   }
-  std::optional<Server> found;
-  std::vector<std::string> gone;
-  {
-    absl::MutexLock lock(&mu_);
-    for (size_t i = 0; i < calls.size(); ++i) {
-      if (!calls[i]->status.ok()) continue;
-      for (const v1::Domain& d : calls[i]->response.domains()) {
-        if (d.uuid() != id) continue;
-        UpsertLocked(links[i]->endpoint().name, d,
-                     calls[i]->response.libvirt_connected(), &gone);
-        found = servers_.at(id);
-      }
+
+  FanOutAnswers answers;
+  for (const auto& call : fan_out->calls) {
+    const std::string& name = call->link->endpoint().name;
+    const grpc::StatusCode code = call->status.error_code();
+    if (code == grpc::StatusCode::UNAVAILABLE ||
+        code == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      answers.unreachable.insert(name);
+    }
+    if (!call->status.ok()) continue;
+    answers.answered.insert(name);
+    // It answers while its stream is down: watch again now, not after the
+    // backoff.
+    if (!call->link->connected()) call->link->RetryNow();
+    for (const v1::Domain& d : call->response.domains()) {
+      if (d.uuid() != uuid) continue;
+      ReportGone(
+          inventory_.AddListed(name, d, call->response.libvirt_connected()));
     }
   }
-  ReportGone(gone, "found on another host");
-  return found;
+  return answers;
 }
 
 absl::StatusOr<v1::GetConsoleResponse> Fleet::GetConsole(
@@ -419,10 +254,8 @@ absl::StatusOr<v1::GetConsoleResponse> Fleet::GetConsole(
         absl::StrCat("no agent configured for host ", server.host));
   }
   grpc::ClientContext context;
-  context.set_deadline(
-      std::chrono::system_clock::now() +
-      std::chrono::milliseconds(absl::ToInt64Milliseconds(options_.timeout)));
-  context.AddMetadata(kRequestIdKey, request_id);
+  context.set_deadline(DeadlineAfter(options_.timeout));
+  context.AddMetadata(v1::kRequestIdMetadataKey, request_id);
   v1::GetConsoleRequest request;
   request.set_uuid(server.domain.uuid());
   request.set_protocol(protocol);

@@ -13,17 +13,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/grpc_tls.h"
+#include "controller/fleet/agent_link.h"
 #include "controller/fleet/server_directory.h"
+#include "controller/fleet/server_inventory.h"
 
 namespace porthole::controller {
-
-// One agent as configured: `[agents] hosts = NAME=HOST:PORT, ...`.
-struct AgentEndpoint {
-  std::string name;     // the compute host's name (Nova's instance.host)
-  std::string address;  // host:port of its porthole-agent
-
-  bool operator==(const AgentEndpoint&) const = default;
-};
 
 // Parses "name=host:port, name2=host:port". Errors name the bad entry.
 absl::StatusOr<std::vector<AgentEndpoint>> ParseAgentHosts(
@@ -37,12 +31,12 @@ struct FleetOptions {
   absl::Duration reconnect_max_backoff = absl::Seconds(10);
 };
 
-// The controller's view of every server on every agent. One gRPC channel
-// per agent; a thread per agent holds its WatchDomains stream, applies the
-// snapshot and each change to the inventory, and reconnects with backoff
-// when the stream ends. When a server stops, is undefined or shows up on
-// another host, `on_server_gone(uuid)` is called so its console tokens can
-// be revoked. Thread-safe.
+// The controller's ServerDirectory: an AgentLink per configured agent feeds
+// a ServerInventory, and a lookup the inventory misses asks every agent's
+// ListDomains at once, bounded by `timeout`. When a server stops, is
+// undefined or shows up on another host, `on_server_gone(uuid, reason)` is
+// called (from a link's thread or the caller's) so its console tokens can
+// be revoked. Owns its links. Thread-safe.
 class Fleet : public ServerDirectory {
  public:
   using ServerGoneCallback =
@@ -53,8 +47,8 @@ class Fleet : public ServerDirectory {
   Fleet(const Fleet&) = delete;
   Fleet& operator=(const Fleet&) = delete;
 
-  // Starts one watcher per agent. Returns an error if the TLS files cannot
-  // be read.
+  // Starts one link per agent. Returns an error if the TLS files cannot be
+  // read.
   absl::Status Start();
   void Stop();
   // Applies a new agent list (SIGHUP): new agents start watching, removed
@@ -62,35 +56,33 @@ class Fleet : public ServerDirectory {
   void SetAgents(std::vector<AgentEndpoint> agents);
 
   std::vector<Server> List() const override;
-  std::optional<Server> Find(std::string_view uuid) override;
+  // The ServerDirectory contract: a known server; else NOT_FOUND for a
+  // non-UUID (names never reach agents) or when every agent vouched for the
+  // miss (ServerInventory::MissStatus); else UNAVAILABLE naming the agents
+  // that are down or still syncing.
+  absl::StatusOr<Server> Find(std::string_view uuid) override;
   absl::StatusOr<agent::v1::GetConsoleResponse> GetConsole(
       const Server& server, agent::v1::Protocol protocol,
       const std::string& request_id) override;
 
-  // True when the named agent's watch stream is up (for health and tests).
+  // True when the named agent is in sync: its watch stream is up and its
+  // snapshot applied (for health and tests).
   bool AgentConnected(std::string_view name) const;
 
  private:
-  class AgentLink;
-  friend class AgentLink;
-
-  // Called by the links, from their threads.
-  void ApplyWatchMessage(const std::string& agent,
-                         const agent::v1::WatchDomainsResponse& message);
-  void MarkAgentDown(const std::string& agent);
-  void UpsertLocked(const std::string& agent, const agent::v1::Domain& domain,
-                    bool connected, std::vector<std::string>* gone)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ReportGone(const std::vector<std::string>& uuids,
-                  std::string_view reason);
+  // Asks every agent's ListDomains for `uuid` at once; records the domain
+  // where found. Returns who answered and who could not be reached.
+  FanOutAnswers AskEveryAgent(const std::string& uuid);
+  void ReportGone(const std::vector<GoneServer>& gone);
   std::shared_ptr<AgentLink> LinkFor(std::string_view agent) const;
+  std::shared_ptr<AgentLink> NewLink(const AgentEndpoint& agent);
 
   FleetOptions options_;
   ServerGoneCallback on_server_gone_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  ServerInventory inventory_;
 
   mutable absl::Mutex mu_;
-  std::map<std::string, Server, std::less<>> servers_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::shared_ptr<AgentLink>, std::less<>> links_
       ABSL_GUARDED_BY(mu_);
   bool started_ ABSL_GUARDED_BY(mu_) = false;

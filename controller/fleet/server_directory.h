@@ -1,7 +1,6 @@
 #ifndef PORTHOLE_CONTROLLER_FLEET_SERVER_DIRECTORY_H_
 #define PORTHOLE_CONTROLLER_FLEET_SERVER_DIRECTORY_H_
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,17 +18,22 @@ struct Server {
 };
 
 // Where every server lives, and the live console of one. The Fleet is the
-// real implementation (agents over gRPC); tests and fuzzers use an in-memory
-// one. Thread-safe.
+// real implementation (agents over gRPC); tests and fuzzers use a fake on
+// the same inventory (tests/support/static_server_directory.h). Thread-safe.
 class ServerDirectory {
  public:
   virtual ~ServerDirectory() = default;
 
-  // Every known server (from the agents' WatchDomains streams).
+  // Every known server (from the agents' WatchDomains streams), including
+  // those of agents that are down now (host_connected = false). Servers of
+  // an agent that was never in sync are missing.
   virtual std::vector<Server> List() const = 0;
-  // One server by UUID. On a miss, may ask every agent in parallel, bounded
-  // by the configured timeout. nullopt: no agent knows it.
-  virtual std::optional<Server> Find(std::string_view uuid) = 0;
+  // One server by UUID (either case). On a miss, may ask every agent in
+  // parallel, bounded by the configured timeout. Errors: NOT_FOUND (the id
+  // is not a UUID, or every agent vouched that it has no such server),
+  // UNAVAILABLE (an agent that could hold it is down or still syncing; the
+  // message names those hosts, so it is for admins and logs only).
+  virtual absl::StatusOr<Server> Find(std::string_view uuid) = 0;
   // Asks the server's agent for the live console (GetConsole), bounded by the
   // configured timeout. Errors: NOT_FOUND (the domain is gone),
   // FAILED_PRECONDITION (not running), UNAVAILABLE / DEADLINE_EXCEEDED (agent

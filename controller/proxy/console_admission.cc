@@ -98,8 +98,16 @@ AdmissionResult ConsoleAdmission::Admit(const AdmissionRequest& request) const {
     return result;
   }
 
-  std::optional<Server> server = directory_->Find(record.instance_uuid);
-  if (!server.has_value()) {
+  absl::StatusOr<Server> server = directory_->Find(record.instance_uuid);
+  if (absl::IsUnavailable(server.status())) {
+    // The fleet cannot tell where the server is (its agent is down or still
+    // syncing): the token may be good, so not token-invalid.
+    return reject(
+        ProxyError::kBackendUnreachable,
+        absl::StrCat("server ", record.instance_uuid,
+                     " cannot be looked up: ", server.status().message()));
+  }
+  if (!server.ok()) {
     return reject(ProxyError::kTokenInvalid,
                   absl::StrCat("server ", record.instance_uuid, " is gone"));
   }

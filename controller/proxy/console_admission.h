@@ -38,7 +38,9 @@ struct AdmissionResult {
 // its console type against this listener, check the Origin against the
 // token's base URL, then re-check with the fleet that the server still lives
 // on the token's compute host and still has that console at the token's
-// host:port (spec choice 9, CVE-2013-0335). Blocking: the token store and the
+// host:port (spec choice 9, CVE-2013-0335). A server the fleet cannot look
+// up because an agent is down or still syncing is backend-unreachable, not
+// token-invalid: the token may well be good. Blocking: the token store and the
 // agent are called on the caller's thread. Thread-safe when its parts are;
 // all pointers must outlive it.
 class ConsoleAdmission {

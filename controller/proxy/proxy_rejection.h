@@ -14,7 +14,8 @@ enum class ProxyError {
   kTokenExpired,            // 403: the row exists but expires <= now
   kWrongConsoleType,        // 403: e.g. a serial token on the noVNC port
   kOriginRejected,          // 403: Origin host or scheme not allowed
-  kBackendUnreachable,      // 502: agent down, guest not running, no connect
+  kBackendUnreachable,      // 502: agent down or syncing, guest not running,
+                            // no connect
   kSubprotocolUnsupported,  // 400: offered subprotocols lack "binary"
   kOverloaded,              // 503: max_connections reached
   kInternal,                // 500: the token store failed

@@ -119,8 +119,8 @@ class NoVncBrowserTest : public ::testing::Test {
     fleet_ = std::make_unique<Fleet>(
         fleet_options, [](const std::string&, std::string_view) {});
     ASSERT_TRUE(fleet_->Start().ok());
-    ASSERT_TRUE(testing::WaitFor([&] { return fleet_->Find(kVm).has_value(); },
-                                 seconds(10)));
+    ASSERT_TRUE(
+        testing::WaitFor([&] { return fleet_->Find(kVm).ok(); }, seconds(10)));
 
     auto store = SqliteTokenStore::Open(dir_.path() + "/tokens.db");
     ASSERT_TRUE(store.ok()) << store.status();
@@ -151,8 +151,8 @@ class NoVncBrowserTest : public ::testing::Test {
     ConsoleIssuer issuer(console_options, store_.get(), [clock_offset] {
       return static_cast<int64_t>(time(nullptr)) + clock_offset;
     });
-    std::optional<Server> server = fleet_->Find(kVm);
-    EXPECT_TRUE(server.has_value());
+    absl::StatusOr<Server> server = fleet_->Find(kVm);
+    EXPECT_TRUE(server.ok()) << server.status();
     auto answer = fleet_->GetConsole(*server, v1::PROTOCOL_VNC, "req-e2e");
     EXPECT_TRUE(answer.ok()) << answer.status();
     auto url = issuer.Issue(*server, {v1::PROTOCOL_VNC, "novnc"}, *answer);

@@ -18,8 +18,8 @@
 #include "controller/auth/noauth2_authenticator.h"
 #include "common/text.h"
 #include "common/url_encoding.h"
-#include "controller/fleet/static_server_directory.h"
 #include "controller/tokens/token_store_factory.h"
+#include "tests/support/static_server_directory.h"
 
 namespace {
 

@@ -19,11 +19,11 @@
 #include "controller/api/api_handler.h"
 #include "controller/auth/noauth2_authenticator.h"
 #include "controller/auth/tokens_file_authenticator.h"
-#include "controller/fleet/static_server_directory.h"
 #include "controller/http/http_message.h"
 #include "controller/tokens/token_store_factory.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/support/static_server_directory.h"
 
 namespace porthole::controller::testing {
 

@@ -106,8 +106,8 @@ class FleetTest : public ::testing::Test {
 };
 
 TEST_F(FleetTest, Inventory_HoldsEveryAgentsServersWithTheirHost) {
-  std::optional<Server> vnc = fleet_->Find(kNodeVnc);
-  ASSERT_TRUE(vnc.has_value());
+  absl::StatusOr<Server> vnc = fleet_->Find(kNodeVnc);
+  ASSERT_TRUE(vnc.ok()) << vnc.status();
   EXPECT_EQ(vnc->host, "compute-b");
   EXPECT_EQ(vnc->domain.display_name(), "vm-vnc");
   EXPECT_TRUE(vnc->host_connected);
@@ -117,9 +117,10 @@ TEST_F(FleetTest, Inventory_HoldsEveryAgentsServersWithTheirHost) {
   EXPECT_EQ(console->console().port(), 5901u);
   EXPECT_NE(agent_b_->ReadLog().find("request_id=req-fleet-test"),
             std::string::npos);
-  EXPECT_FALSE(
-      fleet_->Find("99999999-9999-4999-8999-999999999999").has_value());
-  EXPECT_FALSE(fleet_->Find("vm-vnc").has_value());  // names are not ids
+  // Both agents answered: a miss is a plain NOT_FOUND.
+  EXPECT_TRUE(absl::IsNotFound(
+      fleet_->Find("99999999-9999-4999-8999-999999999999").status()));
+  EXPECT_TRUE(absl::IsNotFound(fleet_->Find("vm-vnc").status()));  // names
 }
 
 TEST_F(FleetTest, DomainStartedAndStoppedElsewhere_IsTrackedAndRevoked) {
@@ -154,8 +155,8 @@ TEST_F(FleetTest, DomainStartedAndStoppedElsewhere_IsTrackedAndRevoked) {
 }
 
 TEST_F(FleetTest, AgentKilled_ErrorsWithinTimeout_ThenRecoversOnRestart) {
-  std::optional<Server> vnc = fleet_->Find(kNodeVnc);
-  ASSERT_TRUE(vnc.has_value());
+  absl::StatusOr<Server> vnc = fleet_->Find(kNodeVnc);
+  ASSERT_TRUE(vnc.ok()) << vnc.status();
   agent_b_->Signal(SIGKILL);
   agent_b_->Wait(std::chrono::seconds(5));
   ASSERT_TRUE(

@@ -6,9 +6,9 @@
 
 #include <atomic>
 
-#include "controller/fleet/static_server_directory.h"
 #include "controller/tokens/console_token.h"
 #include "controller/tokens/sqlite_token_store.h"
+#include "tests/support/static_server_directory.h"
 
 namespace porthole::controller {
 namespace {

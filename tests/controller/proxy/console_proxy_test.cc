@@ -14,7 +14,6 @@
 #include <memory>
 #include <thread>
 
-#include "controller/fleet/static_server_directory.h"
 #include "controller/tokens/console_token.h"
 #include "controller/tokens/sqlite_token_store.h"
 #include "tests/controller/proxy/raw_websocket.h"
@@ -22,6 +21,7 @@
 #include "tests/controller/proxy/tcp_echo_server.h"
 #include "tests/support/child_process.h"
 #include "tests/support/raw_socket.h"
+#include "tests/support/static_server_directory.h"
 
 namespace porthole::controller {
 namespace {

@@ -9,13 +9,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "controller/fleet/static_server_directory.h"
 #include "controller/proxy/console_proxy.h"
 #include "controller/tokens/console_token.h"
 #include "controller/tokens/sqlite_token_store.h"
 #include "tests/controller/proxy/raw_websocket.h"
 #include "tests/controller/proxy/tcp_echo_server.h"
 #include "tests/support/child_process.h"
+#include "tests/support/static_server_directory.h"
 
 namespace porthole::controller {
 namespace {

@@ -1,0 +1,177 @@
+#include "controller/fleet/server_inventory.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/text.h"
+#include "porthole/agent/v1/contract.h"
+
+namespace porthole::controller {
+
+namespace v1 = agent::v1;
+
+void ServerInventory::AddAgent(std::string_view agent) {
+  absl::MutexLock lock(&mu_);
+  agents_.try_emplace(std::string(agent));
+}
+
+void ServerInventory::RemoveAgent(std::string_view agent) {
+  absl::MutexLock lock(&mu_);
+  auto it = agents_.find(agent);
+  if (it != agents_.end()) agents_.erase(it);
+  std::erase_if(servers_,
+                [&](const auto& entry) { return entry.second.host == agent; });
+}
+
+std::vector<GoneServer> ServerInventory::Apply(
+    std::string_view agent, const v1::WatchDomainsResponse& message) {
+  std::vector<GoneServer> gone;
+  absl::MutexLock lock(&mu_);
+  auto state = agents_.find(agent);
+  if (state == agents_.end()) return gone;
+  switch (message.change()) {
+    case v1::CHANGE_TYPE_SNAPSHOT:
+    case v1::CHANGE_TYPE_RESYNCED:
+      ReplaceLocked(agent, message, &gone);
+      state->second.in_sync = true;
+      break;
+    case v1::CHANGE_TYPE_UNDEFINED:
+      for (const v1::Domain& d : message.domains()) {
+        auto it = servers_.find(d.uuid());
+        if (it != servers_.end() && it->second.host == agent) {
+          servers_.erase(it);
+          gone.push_back({d.uuid(), "undefined"});
+        }
+      }
+      break;
+    case v1::CHANGE_TYPE_DISCONNECTED:
+      DisconnectLocked(agent);
+      break;
+    default:
+      for (const v1::Domain& d : message.domains()) {
+        UpsertLocked(agent, d, message.libvirt_connected(), &gone);
+      }
+      break;
+  }
+  return gone;
+}
+
+std::vector<GoneServer> ServerInventory::AddListed(std::string_view agent,
+                                                   const v1::Domain& domain,
+                                                   bool libvirt_connected) {
+  std::vector<GoneServer> gone;
+  absl::MutexLock lock(&mu_);
+  if (agents_.contains(agent)) {
+    UpsertLocked(agent, domain, libvirt_connected, &gone);
+  }
+  return gone;
+}
+
+void ServerInventory::MarkAgentDown(std::string_view agent) {
+  absl::MutexLock lock(&mu_);
+  auto state = agents_.find(agent);
+  if (state == agents_.end()) return;
+  state->second.in_sync = false;
+  DisconnectLocked(agent);
+}
+
+void ServerInventory::ReplaceLocked(std::string_view agent,
+                                    const v1::WatchDomainsResponse& message,
+                                    std::vector<GoneServer>* gone) {
+  std::set<std::string_view> listed;
+  for (const v1::Domain& d : message.domains()) listed.insert(d.uuid());
+  for (auto it = servers_.begin(); it != servers_.end();) {
+    if (it->second.host == agent && !listed.contains(it->first)) {
+      gone->push_back({it->first, "missing from its agent's snapshot"});
+      it = servers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const v1::Domain& d : message.domains()) {
+    UpsertLocked(agent, d, message.libvirt_connected(), gone);
+  }
+}
+
+void ServerInventory::UpsertLocked(std::string_view agent,
+                                   const v1::Domain& domain, bool connected,
+                                   std::vector<GoneServer>* gone) {
+  auto it = servers_.find(domain.uuid());
+  if (it != servers_.end() && it->second.host != agent) {
+    const Server& other = it->second;
+    // The same server on two hosts happens during a migration: the active
+    // copy wins, and a move revokes the tokens that point at the old host.
+    if (!v1::IsActive(domain.state()) && v1::IsActive(other.domain.state()) &&
+        other.host_connected) {
+      return;
+    }
+    gone->push_back({domain.uuid(), absl::StrCat("moved from ", other.host,
+                                                 " to ", ToAbsl(agent))});
+  } else if (it != servers_.end() && v1::IsActive(it->second.domain.state()) &&
+             !v1::IsActive(domain.state())) {
+    gone->push_back({domain.uuid(), "stopped"});
+  }
+  servers_.insert_or_assign(domain.uuid(),
+                            Server{domain, std::string(agent), connected});
+}
+
+void ServerInventory::DisconnectLocked(std::string_view agent) {
+  for (auto& [uuid, server] : servers_) {
+    if (server.host == agent) server.host_connected = false;
+  }
+}
+
+std::optional<Server> ServerInventory::Find(std::string_view uuid) const {
+  const std::string id = AsciiLower(uuid);
+  absl::MutexLock lock(&mu_);
+  auto it = servers_.find(id);
+  if (it == servers_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Server> ServerInventory::List() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<Server> servers;
+  servers.reserve(servers_.size());
+  for (const auto& [uuid, server] : servers_) servers.push_back(server);
+  return servers;
+}
+
+bool ServerInventory::InSync(std::string_view agent) const {
+  absl::MutexLock lock(&mu_);
+  auto it = agents_.find(agent);
+  return it != agents_.end() && it->second.in_sync;
+}
+
+std::vector<std::string> ServerInventory::Agents() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> names;
+  names.reserve(agents_.size());
+  for (const auto& [name, state] : agents_) names.push_back(name);
+  return names;
+}
+
+absl::Status ServerInventory::MissStatus(std::string_view uuid,
+                                         const FanOutAnswers& fan_out) const {
+  std::vector<std::string> silent;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [name, state] : agents_) {
+      const bool vouches =
+          fan_out.answered.contains(name) ||
+          (state.in_sync && !fan_out.unreachable.contains(name));
+      if (!vouches) silent.push_back(name);
+    }
+  }
+  if (silent.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("server ", ToAbsl(uuid), " is on no compute host"));
+  }
+  return absl::UnavailableError(absl::StrCat(
+      silent.size() == 1 ? "compute host " : "compute hosts ",
+      absl::StrJoin(silent, ", "), silent.size() == 1 ? " is" : " are",
+      " unreachable or still syncing"));
+}
+
+}  // namespace porthole::controller

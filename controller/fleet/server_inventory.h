@@ -1,0 +1,109 @@
+#ifndef PORTHOLE_CONTROLLER_FLEET_SERVER_INVENTORY_H_
+#define PORTHOLE_CONTROLLER_FLEET_SERVER_INVENTORY_H_
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "controller/fleet/server_directory.h"
+#include "porthole/agent/v1/agent.pb.h"
+
+namespace porthole::controller {
+
+// A server whose console tokens must be revoked: it stopped, was undefined,
+// vanished from its host's snapshot, or showed up on another host.
+struct GoneServer {
+  std::string uuid;
+  std::string reason;  // for the log: "stopped", "moved from a to b", ...
+
+  bool operator==(const GoneServer&) const = default;
+};
+
+// The agents' answers to one fan-out ListDomains.
+struct FanOutAnswers {
+  std::set<std::string, std::less<>> answered;     // the call succeeded
+  std::set<std::string, std::less<>> unreachable;  // UNAVAILABLE or deadline
+};
+
+// What the controller knows of every agent's servers, and whether each agent
+// is in sync. Fed with the agents' WatchDomains messages and the servers the
+// fan-out found; it makes no calls itself (the AgentLinks and the Fleet do),
+// so every rule here is tested without sockets. Thread-safe: one mutex.
+//
+// An agent is in sync from the first SNAPSHOT of a stream until that stream
+// ends (MarkAgentDown). An agent that lost libvirt (DISCONNECTED) stays in
+// sync: it still answers for what it last knew, and its servers are kept
+// with host_connected = false.
+class ServerInventory {
+ public:
+  // Makes `agent` known, not in sync and without servers (no-op if known).
+  // Messages for agents that are not known are ignored: a link being stopped
+  // may still deliver one.
+  void AddAgent(std::string_view agent);
+  // Forgets the agent and its servers. They are not reported gone: the agent
+  // left the configuration, the servers did not stop.
+  void RemoveAgent(std::string_view agent);
+
+  // Applies one WatchDomains message from `agent`. SNAPSHOT and RESYNCED
+  // replace its servers (missing ones are gone) and put it in sync; STARTED,
+  // DEFINED, ... upsert; UNDEFINED removes; DISCONNECTED marks its servers
+  // host_connected = false. A server leaving an active state is gone; a
+  // server arriving from another host is gone from there (moved), unless it
+  // arrives inactive while the other host's copy is active and connected
+  // (the source side of a migration). Returns the servers to revoke.
+  std::vector<GoneServer> Apply(std::string_view agent,
+                                const agent::v1::WatchDomainsResponse& message);
+  // One domain `agent` listed in answer to the fan-out, with the same upsert
+  // rules as a change message.
+  std::vector<GoneServer> AddListed(std::string_view agent,
+                                    const agent::v1::Domain& domain,
+                                    bool libvirt_connected);
+  // The agent's stream ended: not in sync; its servers are kept with
+  // host_connected = false.
+  void MarkAgentDown(std::string_view agent);
+
+  // The server with that uuid (either case), if any agent reported it.
+  std::optional<Server> Find(std::string_view uuid) const;
+  std::vector<Server> List() const;
+  bool InSync(std::string_view agent) const;
+  std::vector<std::string> Agents() const;
+
+  // Why `uuid`, which no agent reported, cannot be returned. Every agent
+  // must vouch for its absence: by answering the fan-out, or by being in
+  // sync and not found unreachable by it (a hung agent's stream looks up
+  // until keepalive notices). Then NOT_FOUND; else UNAVAILABLE, the message
+  // naming the agents that did not ("compute host c2 is unreachable or
+  // still syncing").
+  absl::Status MissStatus(std::string_view uuid,
+                          const FanOutAnswers& fan_out = {}) const;
+
+ private:
+  struct AgentState {
+    bool in_sync = false;
+  };
+
+  void UpsertLocked(std::string_view agent, const agent::v1::Domain& domain,
+                    bool connected, std::vector<GoneServer>* gone)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ReplaceLocked(std::string_view agent,
+                     const agent::v1::WatchDomainsResponse& message,
+                     std::vector<GoneServer>* gone)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DisconnectLocked(std::string_view agent)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, AgentState, std::less<>> agents_ ABSL_GUARDED_BY(mu_);
+  // By uuid; Server::host names the agent that reported it.
+  std::map<std::string, Server, std::less<>> servers_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace porthole::controller
+
+#endif  // PORTHOLE_CONTROLLER_FLEET_SERVER_INVENTORY_H_
