@@ -180,15 +180,13 @@ int CountOpenFds() {
   return count - 3;  // ".", ".." and the directory's own fd
 }
 
-std::string BinaryDir() { return PORTHOLE_BINARY_DIR; }
-
 namespace {
 
 std::string DaemonPath(const std::string& build_subdir,
                        const std::string& name) {
   const char* dir = std::getenv("PORTHOLE_DAEMON_DIR");
   if (dir != nullptr && *dir != '\0') return std::string(dir) + "/" + name;
-  return BinaryDir() + "/" + build_subdir + "/" + name;
+  return std::string(PORTHOLE_BINARY_DIR) + "/" + build_subdir + "/" + name;
 }
 
 }  // namespace

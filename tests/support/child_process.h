@@ -73,8 +73,7 @@ void WriteFile(const std::string& path, const std::string& contents);
 std::string ReadFile(const std::string& path);
 // Number of open file descriptors of this process.
 int CountOpenFds();
-// Where the build put our binaries, and the source tree (set at build time).
-std::string BinaryDir();
+// The source tree (set at build time).
 std::string SourceDir();
 // The daemons the process tests run: the build tree's, or the ones in
 // $PORTHOLE_DAEMON_DIR when it is set (CI points it at the binaries unpacked

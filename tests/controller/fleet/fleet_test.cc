@@ -25,9 +25,9 @@ constexpr char kNewUuid[] = "5e5e5e5e-0000-4000-8000-00000000f1ee";
 std::unique_ptr<ChildProcess> StartAgent(const std::string& uri, int port,
                                          const std::string& log) {
   auto agent = std::make_unique<ChildProcess>(
-      std::vector<std::string>{testing::BinaryDir() + "/agent/porthole-agent",
-                               "--config", "/dev/null", "--libvirt-uri", uri,
-                               "--listen", "127.0.0.1:" + std::to_string(port)},
+      std::vector<std::string>{testing::AgentBinary(), "--config", "/dev/null",
+                               "--libvirt-uri", uri, "--listen",
+                               "127.0.0.1:" + std::to_string(port)},
       std::vector<std::string>{}, log);
   EXPECT_TRUE(
       testing::WaitForTcpPort("127.0.0.1", port, std::chrono::seconds(10)));
