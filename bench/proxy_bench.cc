@@ -3,6 +3,11 @@
 //   porthole    ConsoleProxy in its own process (this binary, --serve), with
 //               a SQLite token store and the Fleet over a real porthole-agent
 //               (so every connect pays the token lookup and the gRPC re-check)
+//   bare        bench/bare_relay: a single-thread Beast WebSocket -> TCP relay
+//               with no security work at all; every run reports Porthole as
+//               a ratio of it (the targets: throughput >= 1.0x,
+//               CPU/GiB <= 1.0x, RTT added <= bare + 10 us, connect p50 <=
+//               1.5x)
 //   websockify  Debian's websockify 0.10 with the TokenFile plugin
 //   socat       socat -b65536 ... nodelay: a raw TCP relay (no WebSocket)
 //   direct      TCP straight to the backend
@@ -12,7 +17,7 @@
 // CPU is utime+stime of its whole process tree from /proc, before/after.
 //
 //   proxy_bench [--mib 1024] [--rounds 3] [--sessions 1000]
-//               [--targets porthole,websockify,socat,direct]
+//               [--targets porthole,bare,websockify,socat,direct]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -614,7 +619,7 @@ int main(int argc, char** argv) {
   const int rounds = std::stoi(Arg(argc, argv, "rounds", "3"));
   const int sessions = std::stoi(Arg(argc, argv, "sessions", "1000"));
   const std::vector<std::string> wanted = absl::StrSplit(
-      Arg(argc, argv, "targets", "porthole,websockify,socat,direct"), ',');
+      Arg(argc, argv, "targets", "porthole,bare,websockify,socat,direct"), ',');
 
   char dir_template[] = "/tmp/proxy-bench-XXXXXX";
   const std::string dir = mkdtemp(dir_template);
@@ -675,14 +680,21 @@ int main(int argc, char** argv) {
                                socat_port),
                absl::StrFormat("TCP:127.0.0.1:%d,nodelay", backend.port())},
               dir + "/socat.log");
+  const int bare_port = PickFreePort();
+  Child bare({PORTHOLE_BARE_RELAY_BINARY, std::to_string(bare_port),
+              std::to_string(backend.port())},
+             dir + "/bare.log");
   WaitForPort(websockify_port, 10);
   WaitForPort(socat_port, 10);
+  WaitForPort(bare_port, 10);
 
   std::vector<Target> targets;
   const std::string path = "/?token=" + token;
   for (const std::string& name : wanted) {
     if (name == "porthole") {
       targets.push_back({name, porthole_port, true, path, porthole.pid()});
+    } else if (name == "bare") {
+      targets.push_back({name, bare_port, true, path, bare.pid()});
     } else if (name == "websockify") {
       targets.push_back({name, websockify_port, true, path, websockify.pid()});
     } else if (name == "socat") {
@@ -755,6 +767,27 @@ int main(int argc, char** argv) {
               median("direct", &Measures::rtt64_p50),
           median(t.name, &Measures::rtt64k_p50) -
               median("direct", &Measures::rtt64k_p50));
+    }
+  }
+  if (results.contains("porthole") && results.contains("bare")) {
+    auto ratio = [&](double Measures::*field) {
+      return median("porthole", field) / median("bare", field);
+    };
+    std::printf(
+        "porthole / bare relay: throughput down %.2fx up %.2fx (target >= "
+        "1.0x); CPU/GiB down %.2fx up %.2fx (target <= 1.0x); connect p50 "
+        "%.2fx (target <= 1.5x)\n",
+        ratio(&Measures::down_mibs), ratio(&Measures::up_mibs),
+        ratio(&Measures::down_cpu_per_gib), ratio(&Measures::up_cpu_per_gib),
+        ratio(&Measures::connect_p50));
+    if (results.contains("direct")) {
+      std::printf(
+          "RTT 64 B added over direct: porthole %+.0f us, bare %+.0f us "
+          "(target: porthole <= bare + 10 us)\n",
+          median("porthole", &Measures::rtt64_p50) -
+              median("direct", &Measures::rtt64_p50),
+          median("bare", &Measures::rtt64_p50) -
+              median("direct", &Measures::rtt64_p50));
     }
   }
   std::filesystem::remove_all(dir);
