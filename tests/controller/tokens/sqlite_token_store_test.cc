@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +21,7 @@ namespace {
 
 using ::porthole::testing::ReadFile;
 using ::porthole::testing::TempDir;
+using ::porthole::testing::WaitFor;
 using ::porthole::testing::WriteFile;
 using ::testing::HasSubstr;
 
@@ -57,6 +60,12 @@ std::string QueryFile(const std::string& path, const std::string& sql) {
   sqlite3_finalize(statement);
   sqlite3_close(db);
   return value;
+}
+
+// Bytes of a file; 0 when it does not exist.
+int64_t FileSize(const std::string& path) {
+  struct stat file_stat;
+  return stat(path.c_str(), &file_stat) == 0 ? file_stat.st_size : 0;
 }
 
 class SqliteTokenStoreTest : public ::testing::Test {
@@ -358,6 +367,51 @@ TEST_F(SqliteTokenStoreTest, ConcurrentInsertsFindsAndPurges_From8Threads) {
     EXPECT_EQ(*store->DeleteForInstance(absl::StrCat("server-", t)),
               kPerThread / 2);
   }
+}
+
+// Issue 16 item 1: after 4,000 URLs the WAL was 80 MB and tokens.db still
+// 4,096 bytes, because no checkpoint ever did anything.
+TEST_F(SqliteTokenStoreTest, FourThousandInserts_WalStaysBounded_FileGrows) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  int64_t largest_wal = 0;
+  for (int i = 0; i < 4000; ++i) {
+    ASSERT_TRUE(
+        store->Insert(MakeRecord(NewConsoleToken(), kServerA, 1000)).ok())
+        << i;
+    largest_wal = std::max(largest_wal, FileSize(path_ + "-wal"));
+  }
+  EXPECT_LE(largest_wal, SqliteTokenStore::kWalSizeLimitBytes);
+  // The rows reach the main file (checkpoints run on the store's thread,
+  // within a second of the last commit): 4,000 rows take ~1.3 MB.
+  EXPECT_TRUE(WaitFor([&] { return FileSize(path_) > 600'000; },
+                      std::chrono::seconds(10)))
+      << FileSize(path_);
+  EXPECT_EQ(QueryFile(path_, "SELECT count(*) FROM console_auth_tokens"),
+            "4000");
+}
+
+// The fault behind issue 16, kept on purpose: checkpoints that answer OK and
+// do nothing. The store says so and keeps the WAL bounded by itself.
+TEST_F(SqliteTokenStoreTest, CheckpointsThatDoNothing_Logged_WalStillBounded) {
+  ::testing::internal::CaptureStderr();
+  auto store = SqliteTokenStore::OpenWithNoOpCheckpointerForTesting(path_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  int64_t largest_wal = 0;
+  for (int i = 0; i < 4000; ++i) {
+    ASSERT_TRUE(
+        (*store)->Insert(MakeRecord(NewConsoleToken(), kServerA, 1000)).ok())
+        << i;
+    largest_wal = std::max(largest_wal, FileSize(path_ + "-wal"));
+  }
+  const int64_t file_size = FileSize(path_);
+  store->reset();
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_LE(largest_wal, SqliteTokenStore::kWalSizeLimitBytes);
+  EXPECT_GT(file_size, 600'000);
+  EXPECT_THAT(log, HasSubstr("ERROR tokens: a WAL checkpoint did nothing"));
+  EXPECT_EQ(QueryFile(path_, "SELECT count(*) FROM console_auth_tokens"),
+            "4000");
 }
 
 }  // namespace
