@@ -61,6 +61,15 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          "scheme://host[:port] for links in responses; empty: http:// and "
          "the request's Host header",
          StoreString(&c->api.compute_link_prefix)});
+  t.Add({"api", "console_urls_per_minute", "", "60",
+         "console URLs (remote-consoles and the legacy console actions) one "
+         "user id may ask for per minute, on average; past the burst, 429 "
+         "overLimit with Retry-After. 0: no limit (Porthole)",
+         StoreInteger(&c->api.console_url_limit.per_minute, 0, 1'000'000)});
+  t.Add({"api", "console_urls_burst", "", "60",
+         "console URLs one user id may ask for at once before "
+         "console_urls_per_minute applies (Porthole)",
+         StoreInteger(&c->api.console_url_limit.burst, 1, 1'000'000)});
   t.Add({"keystone_authtoken", "www_authenticate_uri", "", "",
          "identity URL named in the WWW-Authenticate header of 401 responses",
          StoreString(&c->api.www_authenticate_uri)});

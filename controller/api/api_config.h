@@ -7,6 +7,7 @@
 #include <string>
 
 #include "controller/api/microversion.h"
+#include "controller/api/rate_limiter.h"
 #include "controller/consoles/console_types.h"
 
 namespace porthole::controller {
@@ -31,7 +32,13 @@ struct ApiConfig {
   std::string compute_link_prefix;
   // [keystone_authtoken] www_authenticate_uri: named in 401 responses.
   std::string www_authenticate_uri;
-  // Unix seconds for token expiry; null: the system clock. For tests.
+  // [api] console_urls_per_minute and console_urls_burst: console URLs
+  // (remote-consoles and the legacy console actions) one user id may ask
+  // for; past them, 429 overLimit with Retry-After. per_minute 0 (the
+  // default here; the daemon's is 60, burst 60): no limit.
+  RateLimit console_url_limit;
+  // Unix seconds for token expiry and the console URL limit; null: the
+  // system clock. For tests.
   std::function<int64_t()> clock;
 };
 

@@ -9,6 +9,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/logging.h"
 #include "controller/api/console_auth_tokens.h"
 #include "controller/api/json_body.h"
@@ -66,6 +68,19 @@ bool IsAcceptedContentType(const HttpRequest& request) {
   };
   return media.empty() || is("text/plain") || is("application/json") ||
          is("application/vnd.openstack.compute+json");
+}
+
+// The routes that issue console URLs, each a stored token.
+bool IssuesConsoleUrls(RouteId route) {
+  return route == RouteId::kRemoteConsoles || route == RouteId::kServerAction;
+}
+
+// As Nova's rate limiting answered: 429 overLimit, and when to come back.
+HttpResponse ConsoleUrlsOverLimit(const RateLimiter::Decision& decision) {
+  HttpResponse response = NovaFault(429, "This request was rate-limited.");
+  response.AddHeader("Retry-After",
+                     std::to_string(decision.retry_after_seconds));
+  return response;
 }
 
 // Runs a routed, authenticated request from the Content-Type check on.
@@ -148,7 +163,8 @@ ApiHandler::ApiHandler(ApiConfig config, const Authenticator* authenticator,
       authenticator_(authenticator),
       servers_(servers),
       tokens_(tokens),
-      issuer_(config_.consoles, tokens, config_.clock) {}
+      issuer_(config_.consoles, tokens, config_.clock),
+      console_urls_(std::make_unique<RateLimiter>(config_.console_url_limit)) {}
 
 HttpResponse ApiHandler::Handle(const HttpRequest& request) const {
   const auto start = std::chrono::steady_clock::now();
@@ -238,6 +254,15 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request,
   const Route route = MatchRoute(request.method, mount.rest);
   if (route.id == RouteId::kNotFound) return WebObNotFound(request);
   if (std::optional<HttpResponse> fault = version_fault()) return *fault;
+  // Before the body is read: every request to these routes costs a token,
+  // as under Nova's rate-limiting middleware, malformed ones included.
+  if (IssuesConsoleUrls(route.id)) {
+    const absl::Time now =
+        config_.clock ? absl::FromUnixSeconds(config_.clock()) : absl::Now();
+    RateLimiter::Decision decision =
+        console_urls_->Acquire(principal->user_id, now);
+    if (!decision.allowed) return with_version(ConsoleUrlsOverLimit(decision));
+  }
 
   RequestContext context{
       .request = request,

@@ -1,9 +1,11 @@
 #ifndef PORTHOLE_CONTROLLER_API_API_HANDLER_H_
 #define PORTHOLE_CONTROLLER_API_API_HANDLER_H_
 
+#include <memory>
 #include <string>
 
 #include "controller/api/api_config.h"
+#include "controller/api/rate_limiter.h"
 #include "controller/auth/authenticator.h"
 #include "controller/consoles/console_issuer.h"
 #include "controller/fleet/server_directory.h"
@@ -20,16 +22,18 @@ namespace porthole::controller {
 //      300 choices;
 //   2. `/v2.1` and `/v2.1/`: the version document, no auth;
 //   3. X-Auth-Token (keystonemiddleware's 401), routing (WebOb's bare 404);
-//   4. microversion (400 format, 406 range), Content-Type (415), body and
-//      action dispatch (400), the URL's project_id (400), then the route.
+//   4. microversion (400 format, 406 range), the console URL limit per
+//      user (429 overLimit with Retry-After, console routes only),
+//      Content-Type (415), body and action dispatch (400), the URL's
+//      project_id (400), then the route.
 // Every response carries `x-openstack-request-id` / `X-Compute-Request-Id`
 // (req-<uuid4>); every routed v2.1 response, faults included, carries the
 // microversion headers. One access-log line per request, with the path
 // only (no query) and console tokens redacted.
 //
-// Holds only its config and the pointers it was given, which must outlive
-// it. Handle() is thread-safe as long as the authenticator, directory and
-// store are (they all are).
+// Holds its config, the console URL limiter and the pointers it was given,
+// which must outlive it. Handle() is thread-safe as long as the
+// authenticator, directory and store are (they all are).
 class ApiHandler {
  public:
   ApiHandler(ApiConfig config, const Authenticator* authenticator,
@@ -52,6 +56,8 @@ class ApiHandler {
   ServerDirectory* servers_;
   TokenStore* tokens_;
   ConsoleIssuer issuer_;
+  // Behind a pointer: Handle() is const, the buckets change.
+  std::unique_ptr<RateLimiter> console_urls_;
 };
 
 }  // namespace porthole::controller
