@@ -29,10 +29,20 @@ bool ExceedsJsonDepth(std::string_view text, int max_depth) {
 }
 
 std::optional<Json> ParseJsonBody(std::string_view body) {
+  // nlohmann's lexer takes a NUL byte for the end of the input, so
+  // `{...}\0anything` would parse as `{...}`. JSON text never holds a raw
+  // NUL (inside a string it must be escaped), and Python's json, which Nova
+  // uses, refuses it wherever it is.
+  if (body.find('\0') != std::string_view::npos) return std::nullopt;
+  // nlohmann skips a UTF-8 byte order mark; Python's json refuses one.
+  if (body.starts_with("\xEF\xBB\xBF")) return std::nullopt;
   if (ExceedsJsonDepth(body, kMaxJsonDepth)) return std::nullopt;
   try {
-    Json parsed = Json::parse(body.begin(), body.end(), /*cb=*/nullptr,
-                              /*allow_exceptions=*/false);
+    // Strict: anything after the value but JSON whitespace (space, tab,
+    // CR, LF, as in Python) makes the body invalid.
+    Json parsed =
+        Json::parse(body.begin(), body.end(), /*cb=*/nullptr,
+                    /*allow_exceptions=*/false, /*ignore_comments=*/false);
     if (parsed.is_discarded()) return std::nullopt;
     return parsed;
   } catch (const nlohmann::json::exception&) {

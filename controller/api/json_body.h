@@ -24,8 +24,10 @@ inline constexpr int kMaxJsonDepth = 32;
 // brackets outside strings; it does not validate the JSON).
 bool ExceedsJsonDepth(std::string_view text, int max_depth);
 
-// The parsed body, or nullopt when it is not JSON, not UTF-8, or nested
-// deeper than kMaxJsonDepth. Never throws.
+// The parsed body, or nullopt when it is not exactly one JSON value (a NUL
+// byte anywhere, a byte order mark, or anything but whitespace after the
+// value), not UTF-8, or nested deeper than kMaxJsonDepth; Nova answers all
+// of these 400 "Malformed request body". Never throws.
 std::optional<Json> ParseJsonBody(std::string_view body);
 
 // Compact JSON; invalid UTF-8 in strings (a hostile domain name) becomes
