@@ -52,6 +52,8 @@ std::string NewUuid4() {
   return uuid;
 }
 
+std::string NewRequestId() { return "req-" + NewUuid4(); }
+
 bool LooksLikeUuid(std::string_view text) {
   return HasUuidShape(text,
                       [](char c) { return IsLowerHex(c) || IsUpperHex(c); });

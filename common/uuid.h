@@ -15,6 +15,11 @@ namespace porthole {
 // predictable console token would be worse than no token.
 std::string NewUuid4();
 
+// A request id as oslo's request_id middleware makes them: "req-" + a
+// lowercase UUID4. The API answers it in x-openstack-request-id, the proxy
+// logs one per connection, and both pass it to the agent.
+std::string NewRequestId();
+
 // True for the 8-4-4-4-12 hex shape, either case (Nova accepts both).
 bool LooksLikeUuid(std::string_view text);
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "common/clock.h"
 #include "controller/api/microversion.h"
 #include "controller/api/rate_limiter.h"
 #include "controller/consoles/console_types.h"
@@ -39,7 +40,7 @@ struct ApiConfig {
   RateLimit console_url_limit;
   // Unix seconds for token expiry and the console URL limit; null: the
   // system clock. For tests.
-  std::function<int64_t()> clock;
+  UnixClock clock;
 };
 
 }  // namespace porthole::controller

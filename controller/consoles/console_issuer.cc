@@ -15,12 +15,6 @@ namespace {
 // keep a broken random source from looping forever.
 constexpr int kMaxInsertAttempts = 3;
 
-int64_t SystemNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The proxies dial TCP host:port (spice-direct's external proxy may use the
 // TLS port alone); a UNIX socket on the compute host is out of their reach.
 bool Reachable(const ConsoleKind& kind, const agent::v1::Console& console) {
@@ -32,10 +26,10 @@ bool Reachable(const ConsoleKind& kind, const agent::v1::Console& console) {
 }  // namespace
 
 ConsoleIssuer::ConsoleIssuer(ConsoleOptions options, TokenStore* store,
-                             Clock clock)
+                             UnixClock clock)
     : options_(std::move(options)),
       store_(store),
-      clock_(clock ? std::move(clock) : Clock(SystemNow)) {}
+      clock_(clock ? std::move(clock) : UnixClock(SystemUnixSeconds)) {}
 
 absl::StatusOr<std::string> ConsoleIssuer::Issue(
     const Server& server, const ConsoleKind& kind,

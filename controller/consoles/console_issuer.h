@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/clock.h"
 #include "controller/consoles/console_types.h"
 #include "controller/fleet/server_directory.h"
 #include "controller/tokens/token_store.h"
@@ -22,10 +23,8 @@ namespace porthole::controller {
 // options; thread-safe when the store is.
 class ConsoleIssuer {
  public:
-  using Clock = std::function<int64_t()>;  // unix seconds
-
   // `store` must outlive the issuer. A null clock means the system clock.
-  ConsoleIssuer(ConsoleOptions options, TokenStore* store, Clock clock);
+  ConsoleIssuer(ConsoleOptions options, TokenStore* store, UnixClock clock);
 
   // Errors: INVALID_ARGUMENT `Unavailable console type <vnc|spice|serial>.`
   // when the answer has no console the proxy can dial for `kind` (none, or
@@ -40,7 +39,7 @@ class ConsoleIssuer {
  private:
   ConsoleOptions options_;
   TokenStore* store_;
-  Clock clock_;
+  UnixClock clock_;
 };
 
 }  // namespace porthole::controller

@@ -5,7 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "controller/proxy/proxy_text.h"
+#include "common/text.h"
 #include "controller/proxy/token_source.h"
 #include "controller/tokens/console_token.h"
 
@@ -27,11 +27,11 @@ std::optional<std::string> ChooseSubprotocol(
     std::optional<std::string_view> offered) {
   if (!offered.has_value()) return std::string();
   bool any = false;
-  for (std::string_view item : proxy_text::Split(*offered, ',')) {
-    item = proxy_text::Trim(item);
+  for (std::string_view item : Split(*offered, ',')) {
+    item = Trim(item);
     if (item.empty()) continue;
     any = true;
-    if (proxy_text::Lower(item) == "binary") return std::string("binary");
+    if (AsciiLower(item) == "binary") return std::string("binary");
   }
   if (!any) return std::string();
   return std::nullopt;
@@ -39,7 +39,7 @@ std::optional<std::string> ChooseSubprotocol(
 
 ConsoleAdmission::ConsoleAdmission(ProxyKind kind, TokenStore* store,
                                    ServerDirectory* directory,
-                                   const OriginPolicy* origins, Clock clock)
+                                   const OriginPolicy* origins, UnixClock clock)
     : kind_(kind),
       store_(store),
       directory_(directory),

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"
 #include "controller/fleet/server_directory.h"
 #include "controller/proxy/origin_policy.h"
 #include "controller/proxy/proxy_options.h"
@@ -45,11 +46,9 @@ struct AdmissionResult {
 // all pointers must outlive it.
 class ConsoleAdmission {
  public:
-  using Clock = std::function<int64_t()>;  // unix seconds
-
   ConsoleAdmission(ProxyKind kind, TokenStore* store,
                    ServerDirectory* directory, const OriginPolicy* origins,
-                   Clock clock);
+                   UnixClock clock);
 
   AdmissionResult Admit(const AdmissionRequest& request) const;
 
@@ -60,7 +59,7 @@ class ConsoleAdmission {
   TokenStore* store_;
   ServerDirectory* directory_;
   const OriginPolicy* origins_;
-  Clock clock_;
+  UnixClock clock_;
 };
 
 // The agent protocol a listener's consoles use (noVNC -> VNC, ...).

@@ -3,7 +3,6 @@
 // clang-format off
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
 // clang-format on
-#include <sys/time.h>
 
 #include <vector>
 
@@ -37,20 +36,10 @@ asio::awaitable<void> ServePlain(Runtime& rt, Listener& listener,
 
 }  // namespace proxy_internal
 
-namespace {
-
-int64_t SystemUnixSeconds() {
-  struct timeval tv;
-  gettimeofday(&tv, nullptr);
-  return tv.tv_sec;
-}
-
-}  // namespace
-
 class ConsoleProxy::Impl {
  public:
   Impl(ProxyOptions options, TokenStore* store, ServerDirectory* directory,
-       Clock clock, net::EventLoop* loop)
+       UnixClock clock, net::EventLoop* loop)
       : options_(std::move(options)),
         store_(store),
         directory_(directory),
@@ -61,7 +50,7 @@ class ConsoleProxy::Impl {
         token_sessions_(options_.max_sessions_per_token) {
     runtime_.options = &options_;
     runtime_.token_sessions = &token_sessions_;
-    runtime_.clock = clock ? std::move(clock) : Clock(SystemUnixSeconds);
+    runtime_.clock = clock ? std::move(clock) : UnixClock(SystemUnixSeconds);
     runtime_.pool = &pool_;
   }
 
@@ -237,7 +226,7 @@ class ConsoleProxy::Impl {
 };
 
 ConsoleProxy::ConsoleProxy(ProxyOptions options, TokenStore* store,
-                           ServerDirectory* directory, Clock clock,
+                           ServerDirectory* directory, UnixClock clock,
                            net::EventLoop* loop)
     : impl_(std::make_unique<Impl>(std::move(options), store, directory,
                                    std::move(clock), loop)) {}

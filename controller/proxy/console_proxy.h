@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "controller/fleet/server_directory.h"
 #include "controller/proxy/proxy_options.h"
 #include "controller/tokens/token_store.h"
@@ -33,11 +34,9 @@ class EventLoop;
 // thread; the accessors are thread-safe.
 class ConsoleProxy {
  public:
-  using Clock = std::function<int64_t()>;  // unix seconds
-
   // A null clock means the system clock.
   ConsoleProxy(ProxyOptions options, TokenStore* store,
-               ServerDirectory* directory, Clock clock = nullptr,
+               ServerDirectory* directory, UnixClock clock = nullptr,
                net::EventLoop* loop = nullptr);
   ~ConsoleProxy();  // Stop(0)s
   ConsoleProxy(const ConsoleProxy&) = delete;

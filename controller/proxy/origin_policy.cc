@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "controller/proxy/proxy_text.h"
+#include "common/text.h"
 
 namespace porthole::controller {
 namespace {
@@ -38,13 +38,13 @@ std::optional<std::array<uint8_t, 16>> ParseAddress(std::string_view text,
 // The first element of a comma-separated forwarding header: the value the
 // proxy nearest the client wrote.
 std::string FirstListItem(std::string_view value) {
-  return std::string(proxy_text::Trim(
-      value.substr(0, std::min(value.size(), value.find(',')))));
+  return std::string(
+      Trim(value.substr(0, std::min(value.size(), value.find(',')))));
 }
 
 // http and ws, https and wss are the same for this check (Nova's rule).
 std::string NormalizeScheme(std::string_view scheme) {
-  std::string s = proxy_text::Lower(scheme);
+  std::string s = AsciiLower(scheme);
   if (s == "ws") return "http";
   if (s == "wss") return "https";
   return s;
@@ -59,7 +59,7 @@ std::string SchemeOf(std::string_view url) {
 }  // namespace
 
 std::string HostNameOf(std::string_view text) {
-  text = proxy_text::Trim(text);
+  text = Trim(text);
   std::string_view host;
   if (!text.empty() && text.front() == '[') {
     size_t close = text.find(']');
@@ -68,7 +68,7 @@ std::string HostNameOf(std::string_view text) {
   } else {
     host = text.substr(0, std::min(text.size(), text.find(':')));
   }
-  return proxy_text::Lower(host);
+  return AsciiLower(host);
 }
 
 absl::StatusOr<OriginPolicy> OriginPolicy::Create(
@@ -76,7 +76,7 @@ absl::StatusOr<OriginPolicy> OriginPolicy::Create(
     const std::vector<std::string>& trusted_proxies) {
   OriginPolicy policy;
   for (std::string& origin : allowed_origins) {
-    origin = proxy_text::Lower(origin);
+    origin = AsciiLower(origin);
   }
   policy.allowed_origins_ = std::move(allowed_origins);
   for (const std::string& entry : trusted_proxies) {

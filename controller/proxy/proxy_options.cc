@@ -1,6 +1,6 @@
 #include "controller/proxy/proxy_options.h"
 
-#include "controller/proxy/proxy_text.h"
+#include "common/text.h"
 
 namespace porthole::controller {
 namespace {
@@ -8,9 +8,9 @@ namespace {
 OptionSetter StoreList(std::vector<std::string>* out, bool lowercase) {
   return [out, lowercase](const std::string& v) {
     out->clear();
-    for (std::string_view item : proxy_text::Split(v, ',')) {
-      std::string text(proxy_text::Trim(item));
-      if (lowercase) text = proxy_text::Lower(text);
+    for (std::string_view item : Split(v, ',')) {
+      std::string text(Trim(item));
+      if (lowercase) text = AsciiLower(text);
       if (!text.empty()) out->push_back(std::move(text));
     }
     return absl::OkStatus();

@@ -47,7 +47,7 @@ inline constexpr uint32_t kMaxHeaderBytes = 16 * 1024;
 // State shared by every connection of one ConsoleProxy.
 struct Runtime {
   const ProxyOptions* options = nullptr;
-  ConsoleProxy::Clock clock;
+  UnixClock clock;
   asio::thread_pool* pool = nullptr;
   asio::ssl::context* tls = nullptr;  // null: plain only
   TokenSessionCounter* token_sessions = nullptr;

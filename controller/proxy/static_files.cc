@@ -7,7 +7,7 @@
 #include <optional>
 #include <utility>
 
-#include "controller/proxy/proxy_text.h"
+#include "common/text.h"
 
 namespace porthole::controller {
 namespace {
@@ -76,7 +76,7 @@ std::string ContentTypeFor(std::string_view file_name) {
   size_t slash = file_name.rfind('/');
   if (dot != std::string_view::npos &&
       (slash == std::string_view::npos || dot > slash)) {
-    std::string ext = proxy_text::Lower(file_name.substr(dot));
+    std::string ext = AsciiLower(file_name.substr(dot));
     for (const auto& [suffix, type] : kTypes) {
       if (ext == suffix) return std::string(type);
     }
@@ -96,7 +96,7 @@ StaticFile ResolveStaticFile(std::string_view web_root,
     return Refuse(400, "NUL in path");
   }
   std::string relative;
-  for (std::string_view segment : proxy_text::Split(decoded, '/')) {
+  for (std::string_view segment : Split(decoded, '/')) {
     if (segment.empty() || segment == ".") continue;
     if (segment == "..") return Refuse(404, "'..' in path");
     relative.append("/").append(segment);

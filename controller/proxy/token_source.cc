@@ -2,8 +2,8 @@
 
 #include <vector>
 
+#include "common/text.h"
 #include "common/url_encoding.h"
-#include "controller/proxy/proxy_text.h"
 
 namespace porthole::controller {
 namespace {
@@ -24,12 +24,12 @@ std::optional<std::string> QueryValue(std::string_view query,
 std::optional<std::string> CookieValue(std::string_view header,
                                        std::string_view name) {
   std::optional<std::string> found;
-  for (std::string_view part : proxy_text::Split(header, ';')) {
-    part = proxy_text::Trim(part);
+  for (std::string_view part : Split(header, ';')) {
+    part = Trim(part);
     size_t eq = part.find('=');
     if (eq == std::string_view::npos) continue;
-    if (proxy_text::Trim(part.substr(0, eq)) != name) continue;
-    std::string_view value = proxy_text::Trim(part.substr(eq + 1));
+    if (Trim(part.substr(0, eq)) != name) continue;
+    std::string_view value = Trim(part.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
     }

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "common/uuid.h"
 #include "controller/proxy/console_admission.h"
 #include "controller/proxy/proxy_rejection.h"
 #include "controller/proxy/proxy_runtime.h"
@@ -72,7 +73,7 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
                               Connection& conn) {
   const ProxyOptions& o = *rt.options;
   const std::string& peer = conn.peer();
-  const std::string request_id = "req-" + NewConsoleToken();
+  const std::string request_id = NewRequestId();
   // Everything of this connection runs on its executor (a strand when the
   // event loop has several threads).
   const asio::any_io_executor executor = stream.get_executor();

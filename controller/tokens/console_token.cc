@@ -2,12 +2,12 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
-#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+
+#include "common/uuid.h"
 
 namespace porthole::controller {
 namespace {
@@ -35,26 +35,7 @@ void AppendHex(const unsigned char* bytes, size_t count, std::string* out) {
 
 }  // namespace
 
-std::string NewConsoleToken() {
-  std::array<unsigned char, 16> bytes;
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    DieWithOpenSslError("RAND_bytes");
-  }
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;  // version 4
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;  // variant 10xx (RFC 4122)
-  std::string token;
-  token.reserve(36);
-  AppendHex(&bytes[0], 4, &token);
-  token.push_back('-');
-  AppendHex(&bytes[4], 2, &token);
-  token.push_back('-');
-  AppendHex(&bytes[6], 2, &token);
-  token.push_back('-');
-  AppendHex(&bytes[8], 2, &token);
-  token.push_back('-');
-  AppendHex(&bytes[10], 6, &token);
-  return token;
-}
+std::string NewConsoleToken() { return NewUuid4(); }
 
 std::string HashConsoleToken(std::string_view token) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -70,12 +51,7 @@ std::string HashConsoleToken(std::string_view token) {
 }
 
 bool LooksLikeConsoleToken(std::string_view text) {
-  if (text.size() != 36) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash_position ? text[i] != '-' : !IsLowerHex(text[i])) return false;
-  }
-  return true;
+  return LooksLikeLowercaseUuid(text);
 }
 
 bool LooksLikeTokenHash(std::string_view text) {

@@ -14,6 +14,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/logging.h"
 #include "controller/tokens/console_token.h"
 
@@ -176,12 +177,6 @@ std::string ColumnText(sqlite3_stmt* statement, int column) {
   if (text == nullptr) return "";
   return std::string(reinterpret_cast<const char*>(text),
                      sqlite3_column_bytes(statement, column));
-}
-
-int64_t UnixNow() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // One PASSIVE checkpoint (it never waits for readers or writers) on `db`.
@@ -499,7 +494,7 @@ absl::Status SqliteTokenStore::Insert(const ConsoleAuthRecord& record) {
       .Text(record.compute_host)
       .Text(record.access_url_base)
       .Int(record.expires)
-      .Int(UnixNow());
+      .Int(SystemUnixSeconds());
   if (bind.rc() != SQLITE_OK) {
     return StatementError(db_.get(), bind.rc(), "token store insert");
   }
