@@ -17,9 +17,16 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "controller/tokens/console_token.h"
+#include "controller/tokens/sqlite_status.h"
+#include "controller/tokens/wal_checkpointer.h"
 
 namespace porthole::controller {
 namespace {
+
+using sqlite::Exec;
+using sqlite::QueryText;
+using sqlite::StatementError;
+using sqlite::Why;
 
 // Bump with a migration in CreateSchema whenever the table changes.
 constexpr int kSchemaVersion = 1;
@@ -60,51 +67,9 @@ constexpr char kDeleteForInstanceSql[] =
 constexpr char kPurgeExpiredSql[] =
     "DELETE FROM console_auth_tokens WHERE expires <= ?1";
 
-// "why" of an error on `db`, with the OS error when SQLite saw one (SQLite's
-// own text for a missing directory is only "unable to open database file").
-std::string Why(sqlite3* db, int rc) {
-  if (db == nullptr) return sqlite3_errstr(rc);
-  std::string why = sqlite3_errmsg(db);
-  int os_error = sqlite3_system_errno(db);
-  if (os_error != 0) {
-    absl::StrAppend(&why, " (", std::generic_category().message(os_error), ")");
-  }
-  return why;
-}
-
 absl::Status OpenError(const std::string& path, const std::string& why) {
   return absl::FailedPreconditionError(
       absl::StrCat("cannot open token store ", path, ": ", why));
-}
-
-// Errors of a statement on an open store. BUSY means another process held
-// the write lock for longer than the busy timeout: worth a retry.
-absl::Status StatementError(sqlite3* db, int rc, std::string_view what) {
-  std::string message = absl::StrCat(std::string(what), ": ", Why(db, rc));
-  int primary = rc & 0xff;
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-    return absl::UnavailableError(message);
-  }
-  return absl::InternalError(message);
-}
-
-absl::Status Exec(sqlite3* db, const char* sql, std::string_view what) {
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return StatementError(db, rc, what);
-  return absl::OkStatus();
-}
-
-// Runs a statement that answers one row of one column; returns its text.
-absl::StatusOr<std::string> QueryText(sqlite3* db, const char* sql) {
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
-  absl::Cleanup finalize = [raw] { sqlite3_finalize(raw); };
-  if (rc != SQLITE_OK) return StatementError(db, rc, sql);
-  rc = sqlite3_step(raw);
-  if (rc != SQLITE_ROW) return StatementError(db, rc, sql);
-  const unsigned char* text = sqlite3_column_text(raw, 0);
-  return std::string(text == nullptr ? ""
-                                     : reinterpret_cast<const char*>(text));
 }
 
 absl::Status CreateSchema(sqlite3* db) {
@@ -179,181 +144,12 @@ std::string ColumnText(sqlite3_stmt* statement, int column) {
                      sqlite3_column_bytes(statement, column));
 }
 
-// One PASSIVE checkpoint (it never waits for readers or writers) on `db`.
-enum class CheckpointResult {
-  kComplete,  // every frame copied back: the next write starts the WAL over
-  kPartial,   // commits landed meanwhile, or a reader holds an old snapshot
-  kBusy,      // another connection is checkpointing right now
-  kNoOp,      // OK, but no WAL: see below
-  kFailed,
-};
-
-CheckpointResult Checkpoint(sqlite3* db, std::string_view who,
-                            int* log_frames) {
-  int checkpointed = -1;
-  *log_frames = -1;
-  int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE,
-                                     log_frames, &checkpointed);
-  if ((rc & 0xff) == SQLITE_BUSY) return CheckpointResult::kBusy;
-  if (rc != SQLITE_OK) {
-    LogWarning("tokens", "checkpoint failed ", LogField("by", who), " ",
-               LogField("error", Why(db, rc)));
-    return CheckpointResult::kFailed;
-  }
-  // OK without a WAL: the connection does not know that the file is in WAL
-  // mode (SQLite 3.40, for a connection that never read it), so nothing
-  // was copied and the WAL keeps growing.
-  if (*log_frames < 0) return CheckpointResult::kNoOp;
-  return checkpointed == *log_frames ? CheckpointResult::kComplete
-                                     : CheckpointResult::kPartial;
-}
-
 }  // namespace
-
-void SqliteTokenStore::ConnectionCloser::operator()(sqlite3* db) const {
-  sqlite3_close(db);
-}
 
 void SqliteTokenStore::StatementFinalizer::operator()(
     sqlite3_stmt* statement) const {
   sqlite3_finalize(statement);
 }
-
-// Checkpoints the WAL on a thread and connection of its own, so that
-// requests rarely wait for the fsyncs a checkpoint does: from
-// kCheckpointFrames pages on, or once a second when the WAL holds any. The
-// store's connection reports each commit through sqlite3_wal_hook (which
-// replaces SQLite's automatic checkpoint).
-//
-// The WAL only starts over when a write begins with every frame in it
-// copied back, which a thread racing a steady stream of commits never sees.
-// So when the thread's checkpoint of a large WAL ends partial, the next
-// commit finishes it inline (a few frames and the fsyncs), as SQLite's own
-// automatic checkpoint would, and the write after it starts the WAL over.
-// Commits also checkpoint inline from kMaxFrames on whatever the thread
-// does, and from kCheckpointFrames on once a checkpoint turned out to do
-// nothing. Either way the WAL stays under kWalSizeLimitBytes.
-class SqliteTokenStore::Checkpointer {
- public:
-  // SQLite's own threshold: about 4 MB of WAL, 200 tokens (5 pages each).
-  static constexpr int kCheckpointFrames = 1000;
-  // About 7.4 MB of WAL (a frame is a 4 KiB page and a 24-byte header).
-  static constexpr int kMaxFrames = 1800;
-  static_assert(int64_t{kMaxFrames} * (4096 + 24) <
-                kWalSizeLimitBytes * 9 / 10);
-
-  // `read_first` false reproduces SQLite 3.40's no-op checkpoints, for tests.
-  static absl::StatusOr<std::unique_ptr<Checkpointer>> Start(
-      const std::string& path, bool read_first) {
-    sqlite3* raw = nullptr;
-    int rc =
-        sqlite3_open_v2(path.c_str(), &raw,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    Connection db(raw);
-    if (rc != SQLITE_OK) return absl::InternalError(Why(raw, rc));
-    sqlite3_extended_result_codes(raw, 1);
-    sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-    // A connection learns that the file is in WAL mode (and opens the WAL)
-    // only when it first reads it. Until then SQLite 3.40 answers every
-    // checkpoint with OK and pnLog = -1, and does nothing.
-    if (read_first) {
-      absl::StatusOr<std::string> version =
-          QueryText(raw, "PRAGMA user_version");
-      if (!version.ok()) return version.status();
-    }
-    return std::unique_ptr<Checkpointer>(new Checkpointer(std::move(db)));
-  }
-
-  ~Checkpointer() {
-    {
-      absl::MutexLock lock(&mu_);
-      stopping_ = true;
-    }
-    thread_.join();
-  }
-
-  // sqlite3_wal_hook callback, run by the committing connection with the
-  // store's mutex held; `frames` is the WAL's size in pages.
-  static int OnCommit(void* self, sqlite3* db, const char*, int frames) {
-    auto* checkpointer = static_cast<Checkpointer*>(self);
-    const bool thread_works = checkpointer->thread_works_.load();
-    const bool inline_now =
-        thread_works ? checkpointer->finish_inline_.exchange(false) ||
-                           frames >= kMaxFrames
-                     : frames >= kCheckpointFrames;
-    if (!inline_now) {
-      checkpointer->Note(frames);
-      return SQLITE_OK;
-    }
-    // Waits only when the thread is checkpointing too (past kMaxFrames):
-    // of two checkpoints at once, one gives up.
-    absl::MutexLock one_at_a_time(&checkpointer->checkpoint_mu_);
-    int log_frames = -1;
-    if (Checkpoint(db, "commit", &log_frames) == CheckpointResult::kNoOp) {
-      checkpointer->ReportNoOp("store");
-    }
-    return SQLITE_OK;
-  }
-
- private:
-  explicit Checkpointer(Connection db)
-      : db_(std::move(db)), thread_([this] { Run(); }) {}
-
-  void Note(int frames) {
-    absl::MutexLock lock(&mu_);
-    frames_ = frames;
-  }
-
-  // A checkpoint that does nothing is an error: the WAL would grow without
-  // bound. Logged once; from then on commits checkpoint inline.
-  void ReportNoOp(std::string_view connection) {
-    if (!no_op_logged_.exchange(true)) {
-      LogError("tokens",
-               "a WAL checkpoint did nothing (SQLite reports no WAL); "
-               "checkpointing on commit instead ",
-               LogField("connection", connection));
-    }
-    thread_works_ = false;
-  }
-
-  void Run() {
-    absl::MutexLock lock(&mu_);
-    while (!stopping_) {
-      auto due = [this] { return stopping_ || frames_ >= kCheckpointFrames; };
-      mu_.AwaitWithTimeout(absl::Condition(&due), absl::Seconds(1));
-      if (stopping_ || frames_ == 0) continue;
-      frames_ = 0;
-      if (!thread_works_) continue;  // commits checkpoint inline now
-      mu_.Unlock();
-      int log_frames = -1;
-      CheckpointResult result;
-      {
-        absl::MutexLock one_at_a_time(&checkpoint_mu_);
-        result = Checkpoint(db_.get(), "checkpointer", &log_frames);
-      }
-      if (result == CheckpointResult::kNoOp) ReportNoOp("checkpointer");
-      // A small WAL waits for the next round instead of costing a commit
-      // the fsyncs.
-      if (result == CheckpointResult::kPartial &&
-          log_frames >= kCheckpointFrames) {
-        finish_inline_ = true;
-      }
-      mu_.Lock();
-    }
-  }
-
-  Connection db_;  // used by the thread only
-  std::atomic<bool> thread_works_{true};
-  std::atomic<bool> no_op_logged_{false};
-  // The thread's checkpoint ended partial: the next commit finishes it.
-  std::atomic<bool> finish_inline_{false};
-  // Held for the length of every checkpoint. Taken after the store's mutex.
-  absl::Mutex checkpoint_mu_;
-  absl::Mutex mu_;
-  int frames_ ABSL_GUARDED_BY(mu_) = 0;  // the WAL's size at the last commit
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;  // last: starts after the fields above exist
-};
 
 absl::StatusOr<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::Open(
     const std::string& path) {
@@ -436,8 +232,8 @@ absl::StatusOr<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::Open(
       {kPurgeExpiredSql, &store->purge_expired_},
   };
   if (!in_memory) {
-    absl::StatusOr<std::unique_ptr<Checkpointer>> checkpointer =
-        Checkpointer::Start(path, checkpointer_reads_first);
+    absl::StatusOr<std::unique_ptr<WalCheckpointer>> checkpointer =
+        WalCheckpointer::Start(path, kBusyTimeoutMs, checkpointer_reads_first);
     if (!checkpointer.ok()) {
       return OpenError(path, std::string(checkpointer.status().message()));
     }
@@ -445,7 +241,8 @@ absl::StatusOr<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::Open(
     // Replaces SQLite's automatic checkpoint, which would run (and fsync)
     // inside whichever commit crossed the threshold; OnCommit falls back to
     // exactly that when the thread cannot keep the WAL bounded.
-    sqlite3_wal_hook(db, &Checkpointer::OnCommit, store->checkpointer_.get());
+    sqlite3_wal_hook(db, &WalCheckpointer::OnCommit,
+                     store->checkpointer_.get());
   }
   for (auto& [sql, statement] : statements) {
     sqlite3_stmt* prepared = nullptr;

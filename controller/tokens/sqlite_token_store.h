@@ -11,7 +11,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "controller/tokens/sqlite_status.h"
 #include "controller/tokens/token_store.h"
+#include "controller/tokens/wal_checkpointer.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -30,13 +32,13 @@ namespace porthole::controller {
 // requests rarely wait for the disk. The WAL stays under kWalSizeLimitBytes
 // all the same: under a steady stream of commits, or when the thread's
 // checkpoints do nothing, a commit finishes the checkpoint inline, as
-// SQLite's own automatic checkpoint would (sqlite_token_store.cc,
-// Checkpointer).
+// SQLite's own automatic checkpoint would (wal_checkpointer.h).
 class SqliteTokenStore : public TokenStore {
  public:
   static constexpr int kBusyTimeoutMs = 5000;
   // The size the WAL stays under; also its PRAGMA journal_size_limit.
-  static constexpr int64_t kWalSizeLimitBytes = 8 << 20;
+  static constexpr int64_t kWalSizeLimitBytes =
+      WalCheckpointer::kWalSizeLimitBytes;
 
   // Opens or creates the database at `path` (":memory:" for a private
   // in-memory store) and creates the schema when missing. A new file gets
@@ -64,16 +66,10 @@ class SqliteTokenStore : public TokenStore {
   absl::StatusOr<int> PurgeExpired(int64_t now) override;
 
  private:
-  struct ConnectionCloser {
-    void operator()(sqlite3* db) const;
-  };
   struct StatementFinalizer {
     void operator()(sqlite3_stmt* statement) const;
   };
-  using Connection = std::unique_ptr<sqlite3, ConnectionCloser>;
   using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
-
-  class Checkpointer;
 
   SqliteTokenStore();
   static absl::StatusOr<std::unique_ptr<SqliteTokenStore>> Open(
@@ -81,13 +77,13 @@ class SqliteTokenStore : public TokenStore {
 
   absl::Mutex mu_;
   // Declared before the statements so that it is closed after them.
-  Connection db_ ABSL_GUARDED_BY(mu_);
+  sqlite::Connection db_ ABSL_GUARDED_BY(mu_);
   Statement insert_ ABSL_GUARDED_BY(mu_);
   Statement find_valid_ ABSL_GUARDED_BY(mu_);
   Statement delete_for_instance_ ABSL_GUARDED_BY(mu_);
   Statement purge_expired_ ABSL_GUARDED_BY(mu_);
   // Last: stopped before the connection closes. Null for ":memory:".
-  std::unique_ptr<Checkpointer> checkpointer_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 }  // namespace porthole::controller
