@@ -18,7 +18,7 @@ OptionTable AgentOptions(AgentConfig* c) {
          "debug, info, warning or error", StoreLogLevel(&c->log_level)});
   t.Add({"agent", "shutdown_grace", "", "2",
          "seconds in-flight calls get to finish after SIGTERM",
-         StoreSeconds(&c->shutdown_grace_seconds)});
+         StoreDuration(&c->shutdown_grace)});
   t.Add({"libvirt", "connection_uri", "libvirt-uri", "qemu:///system",
          "libvirt URI of this host (Nova's [libvirt] connection_uri)",
          StoreString(&c->libvirt.uri)});

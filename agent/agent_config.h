@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "agent/libvirt/libvirt_host.h"
 #include "common/grpc_tls.h"
 #include "common/host_port.h"
@@ -23,7 +24,7 @@ struct AgentConfig {
   LibvirtHostOptions libvirt;
   TlsFiles tls;
   LogLevel log_level = LogLevel::kInfo;
-  double shutdown_grace_seconds = 2;
+  absl::Duration shutdown_grace = absl::Seconds(2);
 };
 
 // The option table that fills `config`: INI keys, flags, defaults and help.

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "agent/agent_config.h"
 #include "agent/domain/inventory.h"
 #include "agent/libvirt/libvirt_host.h"
@@ -166,9 +167,7 @@ int Serve(const AgentConfig& config, SignalWaiter& signals) {
   LogInfo("agent", "stopping");
   notifier.Stopping();
   health->SetServingStatus(kServiceName, false);
-  server->Shutdown(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(
-                       static_cast<int>(config.shutdown_grace_seconds * 1000)));
+  server->Shutdown(absl::ToChronoTime(absl::Now() + config.shutdown_grace));
   host.Stop();
   LogInfo("agent", "stopped");
   return 0;

@@ -238,15 +238,6 @@ OptionSetter StoreBool(bool* out) {
   };
 }
 
-OptionSetter StoreSeconds(double* out) {
-  return [out](const std::string& v) -> absl::Status {
-    absl::StatusOr<double> s = ParseSeconds(v);
-    if (!s.ok()) return s.status();
-    *out = *s;
-    return absl::OkStatus();
-  };
-}
-
 OptionSetter StoreDuration(absl::Duration* out) {
   return [out](const std::string& v) -> absl::Status {
     absl::StatusOr<double> s = ParseSeconds(v);

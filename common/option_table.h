@@ -80,7 +80,6 @@ absl::StatusOr<long> ParseInteger(std::string_view text, long min, long max);
 using OptionSetter = std::function<absl::Status(const std::string&)>;
 OptionSetter StoreString(std::string* out);
 OptionSetter StoreBool(bool* out);
-OptionSetter StoreSeconds(double* out);
 OptionSetter StoreDuration(absl::Duration* out);
 OptionSetter StoreLogLevel(LogLevel* out);
 OptionSetter StoreHostPort(HostPort* out, uint16_t default_port);

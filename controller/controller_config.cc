@@ -108,7 +108,7 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          StoreInteger(&c->api.consoles.token_ttl_seconds, 1, 86400L * 7)});
   t.Add({"consoleauth", "purge_interval", "", "60",
          "seconds between sweeps that delete expired tokens",
-         StoreSeconds(&c->purge_interval_seconds)});
+         StoreDuration(&c->purge_interval)});
   t.Add({"vnc", "enabled", "", "true", "hand out noVNC consoles",
          StoreBool(&c->api.consoles.vnc_enabled)});
   t.Add({"vnc", "novncproxy_base_url", "", kDefaultNoVncProxyBaseUrl,
@@ -133,8 +133,9 @@ OptionTable ControllerOptions(ControllerConfig* c) {
   t.Add({"DEFAULT", "log_level", "log-level", "info",
          "debug, info, warning or error", StoreLogLevel(&c->log_level)});
   t.Add({"DEFAULT", "shutdown_grace", "", "5",
-         "seconds requests and console sessions get to finish after SIGTERM",
-         StoreSeconds(&c->shutdown_grace_seconds)});
+         "seconds in-flight API requests get to finish after SIGTERM (open "
+         "console sessions: [console] drain_time)",
+         StoreDuration(&c->shutdown_grace)});
   t.Add({"DEFAULT", "network_threads", "", "1",
          "threads of the one event loop that runs the sockets of the API and "
          "the console proxies; blocking work has its own threads ([api] "

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "common/host_port.h"
 #include "common/logging.h"
 #include "common/option_table.h"
@@ -30,10 +31,10 @@ struct ControllerConfig {
   std::string tokens_file = "/etc/porthole/api-tokens";
   FleetOptions fleet;
   std::string token_store = "sqlite:///var/lib/porthole/tokens.db";
-  double purge_interval_seconds = 60;
+  absl::Duration purge_interval = absl::Seconds(60);
   ProxyOptions proxy;  // the console proxies' listeners and limits
   LogLevel log_level = LogLevel::kInfo;
-  double shutdown_grace_seconds = 5;
+  absl::Duration shutdown_grace = absl::Seconds(5);
   // Threads of the one event loop that runs every listener's sockets.
   int network_threads = 1;
 };

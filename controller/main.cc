@@ -126,7 +126,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
         LogInfo("controller", "purged expired console tokens ",
                 LogField("count", std::to_string(*purged)));
       }
-      next_purge = absl::Now() + absl::Seconds(config.purge_interval_seconds);
+      next_purge = absl::Now() + config.purge_interval;
     }
     std::optional<int> sig = signals.Wait(tick);
     if (!sig) continue;
@@ -141,8 +141,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
 
   LogInfo("controller", "stopping");
   notifier.Stopping();
-  const absl::Duration grace = absl::Seconds(config.shutdown_grace_seconds);
-  if (http != nullptr) http->Stop(grace);
+  if (http != nullptr) http->Stop(config.shutdown_grace);
   proxy.Stop(config.proxy.drain_time);
   // Connections that outlived their drain end here, while the servers they
   // refer to still exist.

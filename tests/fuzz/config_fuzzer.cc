@@ -13,14 +13,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!ini.ok()) return 0;
   std::string listen, level;
   bool flag = false;
-  double seconds = 0;
+  absl::Duration seconds;
   int count = 0;
   porthole::HostPort address;
   porthole::LogLevel log_level;
   porthole::OptionTable table;
   table.Add({"a", "s", "", "", "", porthole::StoreString(&listen)});
   table.Add({"a", "b", "", "true", "", porthole::StoreBool(&flag)});
-  table.Add({"a", "t", "", "1", "", porthole::StoreSeconds(&seconds)});
+  table.Add({"a", "t", "", "1", "", porthole::StoreDuration(&seconds)});
   table.Add({"a", "n", "", "1", "", porthole::StoreInteger(&count, 0, 100)});
   table.Add({"a", "h", "", "x:1", "", porthole::StoreHostPort(&address, 1)});
   table.Add({"DEFAULT", "log_level", "", "info", "",
