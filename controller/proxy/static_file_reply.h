@@ -94,6 +94,9 @@ asio::awaitable<bool> ServeStatic(const Runtime& rt, const Listener& l,
   res.set(http::field::content_type, file.content_type);
   res.set(http::field::cache_control, "no-cache");
   res.set("X-Content-Type-Options", "nosniff");
+  // The page's own URL carries the console token (noVNC's `path`): never
+  // send it on as a Referer to anything the page loads or links to.
+  res.set("Referrer-Policy", "no-referrer");
   res.body() = std::move(body);
   res.keep_alive(keep_alive);
   res.prepare_payload();

@@ -475,6 +475,10 @@ TEST_F(ConsoleProxyTest, StaticFiles_ServedAndRefused) {
   EXPECT_EQ(head->status, 200);
   EXPECT_EQ(head->Header("content-type"), "text/html; charset=utf-8");
   EXPECT_EQ(head->Header("content-length"), "18");
+  // The URL carries a console token: no Referer leaves the page, and the
+  // browser sniffs no other type.
+  EXPECT_EQ(head->Header("referrer-policy"), "no-referrer");
+  EXPECT_EQ(head->Header("x-content-type-options"), "nosniff");
   EXPECT_EQ(c.ReadExactly(18), "<html>noVNC</html>");
   // Keep-alive: the next request on the same connection.
   ASSERT_TRUE(c.SendRaw("GET //example.com/%2F.. HTTP/1.1\r\nHost: a\r\n\r\n"));
