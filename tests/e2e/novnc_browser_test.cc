@@ -20,8 +20,8 @@
 #include "controller/fleet/fleet.h"
 #include "controller/proxy/console_proxy.h"
 #include "controller/tokens/sqlite_token_store.h"
-#include "tests/controller/proxy/stderr_capture.h"
 #include "tests/support/child_process.h"
+#include "tests/support/stderr_capture.h"
 
 namespace porthole::controller {
 namespace {
@@ -108,9 +108,9 @@ class NoVncBrowserTest : public ::testing::Test {
     const int agent_port = testing::PickFreePort();
     agent_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{
-            testing::AgentBinary(), "--config",
-            "/dev/null", "--libvirt-uri", "test://" + dir_.path() + "/node.xml",
-            "--listen", "127.0.0.1:" + std::to_string(agent_port)},
+            testing::AgentBinary(), "--config", "/dev/null", "--libvirt-uri",
+            "test://" + dir_.path() + "/node.xml", "--listen",
+            "127.0.0.1:" + std::to_string(agent_port)},
         std::vector<std::string>{}, dir_.path() + "/agent.log");
     ASSERT_TRUE(testing::WaitForTcpPort("127.0.0.1", agent_port, seconds(10)));
     FleetOptions fleet_options;
@@ -202,7 +202,7 @@ TEST_F(NoVncBrowserTest, BadToken_PageShowsFailureAndProxyLogsTokenInvalid) {
   std::string url = IssueUrl();
   url = url.substr(0, url.find("%3Ftoken%3D")) +
         "%3Ftoken%3D00000000-0000-4000-8000-000000000000";
-  testing::StderrCapture capture(dir_.path() + "/proxy-bad.log");
+  testing::StderrCapture capture;
   auto [status, report] = Browse(url, "failed");
   EXPECT_EQ(status, 0) << report;
   EXPECT_NE(capture.Read().find("reason=token-invalid"), std::string::npos)
@@ -211,7 +211,7 @@ TEST_F(NoVncBrowserTest, BadToken_PageShowsFailureAndProxyLogsTokenInvalid) {
 
 TEST_F(NoVncBrowserTest, ExpiredToken_PageShowsFailureAndProxyLogsExpiry) {
   const std::string url = IssueUrl(/*clock_offset=*/-3600);
-  testing::StderrCapture capture(dir_.path() + "/proxy-expired.log");
+  testing::StderrCapture capture;
   auto [status, report] = Browse(url, "failed");
   EXPECT_EQ(status, 0) << report;
   EXPECT_NE(capture.Read().find("reason=token-expired"), std::string::npos)

@@ -1,16 +1,12 @@
 // The layers around the routes: auth (401), routing (bare 404), media type
 // (415), removed APIs (410), request ids and the access log.
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <iterator>
 #include <regex>
 #include <string>
 
 #include "api_test_support.h"
 #include "gtest/gtest.h"
+#include "tests/support/stderr_capture.h"
 
 namespace porthole::controller::testing {
 namespace {
@@ -139,42 +135,8 @@ TEST_P(ApiErrorsTest, Faults_AreJsonWithCharset_SuccessesWithout) {
   EXPECT_EQ(ok.Header("Content-Type"), "application/json");
 }
 
-// Captures what the process writes to stderr (where the logger writes)
-// while it lives.
-class StderrCapture {
- public:
-  StderrCapture() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("porthole-log-" + std::to_string(::getpid()) + ".txt");
-    saved_ = dup(STDERR_FILENO);
-    int fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(fd, STDERR_FILENO);
-    close(fd);
-  }
-  ~StderrCapture() {
-    Restore();
-    std::filesystem::remove(path_);
-  }
-  std::string Text() {
-    Restore();
-    std::ifstream file(path_);
-    return std::string(std::istreambuf_iterator<char>(file), {});
-  }
-
- private:
-  void Restore() {
-    if (saved_ >= 0) {
-      dup2(saved_, STDERR_FILENO);
-      close(saved_);
-      saved_ = -1;
-    }
-  }
-  std::filesystem::path path_;
-  int saved_ = -1;
-};
-
 TEST_P(ApiErrorsTest, Logs_NeverContainConsoleTokensButCarryRequestIds) {
-  StderrCapture capture;
+  porthole::testing::StderrCapture capture;
   HttpResponse issued = api_.RemoteConsole(kServerId, "vnc", "novnc", "2.6");
   std::string token = TokenOf(BodyOf(issued)["remote_console"]["url"]);
   HttpResponse shown =
@@ -183,7 +145,7 @@ TEST_P(ApiErrorsTest, Logs_NeverContainConsoleTokensButCarryRequestIds) {
   // A percent-encoded route name reaches the same handler; still redacted.
   api_.Call("GET", "/v2.1/os-console-auth%2Dtokens/" + token, api_.admin_,
             "2.31");
-  std::string log = capture.Text();
+  std::string log = capture.Read();
   ASSERT_EQ(token.size(), 36u);
   EXPECT_EQ(log.find(token), std::string::npos) << log;
   EXPECT_EQ(log.find(api_.admin_), std::string::npos);  // nor API tokens

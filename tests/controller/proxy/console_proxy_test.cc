@@ -17,11 +17,11 @@
 #include "controller/tokens/console_token.h"
 #include "controller/tokens/sqlite_token_store.h"
 #include "tests/controller/proxy/raw_websocket.h"
-#include "tests/controller/proxy/stderr_capture.h"
 #include "tests/controller/proxy/tcp_echo_server.h"
 #include "tests/support/child_process.h"
 #include "tests/support/raw_socket.h"
 #include "tests/support/static_server_directory.h"
+#include "tests/support/stderr_capture.h"
 
 namespace porthole::controller {
 namespace {
@@ -254,7 +254,7 @@ TEST_F(ConsoleProxyTest, UnknownToken_403TokenInvalidAndLogNeverHoldsToken) {
   const std::string token = NewConsoleToken();
   std::string log;
   {
-    testing::StderrCapture capture(dir_.path() + "/stderr.log");
+    testing::StderrCapture capture;
     RawWebSocket ws;
     auto head = UpgradeNoVnc(ws, "/?token=" + token);
     ExpectRejected(ws, head, 403, "token-invalid");
