@@ -320,23 +320,10 @@ long RssKiB(pid_t pid) {
   return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
 }
 
-int ConnectTo(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 TEST_F(ControllerProcessTest,
        HundredMebibyteBody_RefusedEarly_MemoryStaysFlat) {
   const long before = RssKiB(stack_.controller()->pid());
-  int fd = ConnectTo(stack_.api_port());
+  int fd = testing::ConnectLoopback(stack_.api_port());
   ASSERT_GE(fd, 0);
   const std::string head =
       std::string("POST /v2.1/servers/") + kVnc +
@@ -370,7 +357,7 @@ TEST(ControllerLimits, FiveThousandIdleConnections_PastTheLimitRefusedCleanly) {
   ASSERT_TRUE(stack.Start()) << stack.ControllerLog();
   std::vector<int> idle;
   for (int i = 0; i < 5000; ++i) {
-    int fd = ConnectTo(stack.api_port());
+    int fd = testing::ConnectLoopback(stack.api_port());
     ASSERT_GE(fd, 0) << i;
     idle.push_back(fd);
   }

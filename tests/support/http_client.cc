@@ -27,20 +27,27 @@ std::vector<std::string> HttpReply::Headers(const std::string& name) const {
   return values;
 }
 
-HttpReply HttpCall(
-    int port, const std::string& method, const std::string& target,
-    const std::vector<std::pair<std::string, std::string>>& headers,
-    const std::string& body) {
-  HttpReply reply;
+int ConnectLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
-    return reply;
+    return -1;
   }
+  return fd;
+}
+
+HttpReply HttpCall(
+    int port, const std::string& method, const std::string& target,
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    const std::string& body) {
+  HttpReply reply;
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return reply;
   std::string request = method + " " + target +
                         " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                         "\r\nConnection: close\r\n";

@@ -26,6 +26,7 @@
 #include "agent/libvirt/libvirt_host.h"
 #include "tests/agent/libvirt/test_domains.h"
 #include "tests/support/child_process.h"
+#include "tests/support/http_client.h"
 
 namespace porthole::agent {
 namespace {
@@ -276,26 +277,19 @@ TEST_F(LibvirtdTest, Sigstop_KeepaliveDetectsHangAndHostRecovers) {
 
 // Reads the 12-byte RFB greeting from 127.0.0.1:port.
 std::string ReadRfbGreeting(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = porthole::testing::ConnectLoopback(port);
+  if (fd < 0) return "";
   timeval timeout{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string greeting;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    char buf[12];
-    size_t got = 0;
-    while (got < sizeof buf) {
-      ssize_t n = read(fd, buf + got, sizeof buf - got);
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    greeting.assign(buf, got);
+  char buf[12];
+  size_t got = 0;
+  while (got < sizeof buf) {
+    ssize_t n = read(fd, buf + got, sizeof buf - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
   }
   close(fd);
-  return greeting;
+  return std::string(buf, got);
 }
 
 TEST_F(LibvirtdTest, QemuGuest_FetchDomainGivesLiveVncPortThatSpeaksRfb) {

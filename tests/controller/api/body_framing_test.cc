@@ -20,6 +20,7 @@
 #include "api_test_support.h"
 #include "gtest/gtest.h"
 #include "tests/support/controller_stack.h"
+#include "tests/support/http_client.h"
 
 namespace porthole::controller::testing {
 namespace {
@@ -109,16 +110,10 @@ TEST_F(BodyFramingTest, EveryRouteEveryHostileBody_Returns400Malformed) {
 
 // --- The real controller, several framings ---------------------------------
 
+// A loopback connection whose reads give up after 10 s.
 int ConnectTo(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
+  int fd = porthole::testing::ConnectLoopback(port);
+  if (fd < 0) return -1;
   timeval tv{10, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   return fd;

@@ -13,25 +13,13 @@
 #include <thread>
 
 #include "tests/support/child_process.h"
+#include "tests/support/http_client.h"
 #include "tests/support/raw_socket.h"
 
 namespace porthole::controller {
 namespace {
 
 using namespace std::chrono_literals;
-
-int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 void SendAll(int fd, const std::string& data) {
   size_t sent = 0;
@@ -120,7 +108,7 @@ class HttpServerTest : public ::testing::Test {
 
 TEST_F(HttpServerTest, KeepAlive_TwoRequestsOneConnection_RepeatedHeadersKept) {
   StartServer({});
-  int fd = Connect(port_);
+  int fd = testing::ConnectLoopback(port_);
   SendAll(fd,
           "POST /a?x=1 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
   std::string first = ReadResponse(fd);
@@ -136,7 +124,7 @@ TEST_F(HttpServerTest, HugeDeclaredBody_RefusedWith413BeforeTheBodyIsRead) {
   HttpServerOptions options;
   options.max_body_bytes = 1024;
   StartServer(options);
-  int fd = Connect(port_);
+  int fd = testing::ConnectLoopback(port_);
   SendAll(fd,
           "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 104857600\r\n\r\n");
   bool closed = false;
@@ -150,7 +138,7 @@ TEST_F(HttpServerTest, HugeDeclaredBody_RefusedWith413BeforeTheBodyIsRead) {
 
 TEST_F(HttpServerTest, TenThousandHeaders_Refused431) {
   StartServer({});
-  int fd = Connect(port_);
+  int fd = testing::ConnectLoopback(port_);
   std::string request = "GET / HTTP/1.1\r\nHost: h\r\n";
   for (int i = 0; i < 10000; ++i)
     request += "X-H" + std::to_string(i) + ": v\r\n";
@@ -164,7 +152,7 @@ TEST_F(HttpServerTest, TenThousandHeaders_Refused431) {
 
 TEST_F(HttpServerTest, Garbage_Gets400AndClose) {
   StartServer({});
-  int fd = Connect(port_);
+  int fd = testing::ConnectLoopback(port_);
   SendAll(fd, "\x16\x03\x01 not http at all\r\n\r\n");
   bool closed = false;
   std::string reply = ReadUntilClose(fd, 3s, &closed);
@@ -190,7 +178,7 @@ TEST_F(HttpServerTest, DesyncFramings_400AndCloseAndTheTailNeverRuns) {
            "Content-Length: " + length + "\r\nTransfer-Encoding: chunked\r\n",
            "Transfer-Encoding: chunked\r\nContent-Length: " + length + "\r\n",
        }) {
-    int fd = Connect(port_);
+    int fd = testing::ConnectLoopback(port_);
     SendAll(fd, "POST /a HTTP/1.1\r\nHost: h\r\n" + framing + "\r\n" + tail);
     bool closed = false;
     const std::string reply = ReadUntilClose(fd, 3s, &closed);
@@ -204,7 +192,7 @@ TEST_F(HttpServerTest, DesyncFramings_400AndCloseAndTheTailNeverRuns) {
 
 TEST_F(HttpServerTest, ChunkedInHttp10_Is400) {
   StartServer({});
-  int fd = Connect(port_);
+  int fd = testing::ConnectLoopback(port_);
   SendAll(fd,
           "POST /a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"
           "3\r\nabc\r\n0\r\n\r\n");
@@ -215,7 +203,7 @@ TEST_F(HttpServerTest, ChunkedInHttp10_Is400) {
 
 TEST_F(HttpServerTest, GzipThenChunked_Is501) {
   StartServer({});
-  int fd = Connect(port_);
+  int fd = testing::ConnectLoopback(port_);
   SendAll(fd,
           "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked"
           "\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
@@ -240,7 +228,7 @@ TEST_F(HttpServerTest, Slowloris_IsCutAfterHeaderTimeout_OthersStillServed) {
   HttpServerOptions options;
   options.header_timeout = absl::Milliseconds(800);
   StartServer(options);
-  int slow = Connect(port_);
+  int slow = testing::ConnectLoopback(port_);
   const std::string head = "GET / HTTP/1.1\r\nHost: h\r\nX-Slow: ";
   auto start = std::chrono::steady_clock::now();
   bool cut = false;
@@ -249,7 +237,7 @@ TEST_F(HttpServerTest, Slowloris_IsCutAfterHeaderTimeout_OthersStillServed) {
     std::string got = ReadUntilClose(slow, 100ms, &cut);
     // Meanwhile a normal client is served.
     if (i == 3) {
-      int fd = Connect(port_);
+      int fd = testing::ConnectLoopback(port_);
       SendAll(fd, "GET /ok HTTP/1.1\r\nHost: h\r\n\r\n");
       EXPECT_NE(ReadResponse(fd).find("GET /ok 0"), std::string::npos);
       close(fd);
@@ -264,13 +252,13 @@ TEST_F(HttpServerTest, ConnectionLimit_ExtraConnectionGets503) {
   HttpServerOptions options;
   options.max_connections = 2;
   StartServer(options);
-  int a = Connect(port_), b = Connect(port_);
+  int a = testing::ConnectLoopback(port_), b = testing::ConnectLoopback(port_);
   // Make sure both are accepted and counted before the third arrives.
   SendAll(a, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\n");
   ReadResponse(a);
   SendAll(b, "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n");
   ReadResponse(b);
-  int c = Connect(port_);
+  int c = testing::ConnectLoopback(port_);
   std::string reply = ReadUntilClose(c, 3s);
   EXPECT_NE(reply.find("HTTP/1.1 503"), std::string::npos) << reply;
   close(a);
@@ -279,7 +267,7 @@ TEST_F(HttpServerTest, ConnectionLimit_ExtraConnectionGets503) {
   // Slots free up once clients leave.
   ASSERT_TRUE(testing::WaitFor(
       [&] {
-        int d = Connect(port_);
+        int d = testing::ConnectLoopback(port_);
         SendAll(d, "GET /3 HTTP/1.1\r\nHost: h\r\n\r\n");
         bool ok = ReadResponse(d).find("GET /3 0") != std::string::npos;
         close(d);
@@ -290,13 +278,13 @@ TEST_F(HttpServerTest, ConnectionLimit_ExtraConnectionGets503) {
 
 TEST_F(HttpServerTest, Stop_LetsInFlightRequestFinish) {
   StartServer({});
-  int fd = Connect(port_);
+  int fd = testing::ConnectLoopback(port_);
   SendAll(fd, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
   ASSERT_TRUE(testing::WaitFor([&] { return handled_.load() == 1; }, 5s));
   server_->Stop(absl::Seconds(2));
   EXPECT_NE(ReadUntilClose(fd, 3s).find("GET /slow 0"), std::string::npos);
   close(fd);
-  EXPECT_EQ(Connect(port_), -1);  // no longer listening
+  EXPECT_EQ(testing::ConnectLoopback(port_), -1);  // no longer listening
 }
 
 TEST_F(HttpServerTest, PortInUse_IsAClearError) {

@@ -10,6 +10,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "tests/support/http_client.h"
+
 namespace porthole::testing {
 
 RawWebSocket::~RawWebSocket() { Close(); }
@@ -21,14 +23,11 @@ void RawWebSocket::Close() {
 
 bool RawWebSocket::Connect(int port) {
   Close();
-  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
+  fd_ = testing::ConnectLoopback(port);
+  if (fd_ < 0) return false;
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  return ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  return true;
 }
 
 bool RawWebSocket::SendRaw(std::string_view bytes) {
