@@ -13,9 +13,9 @@
 #include "controller/tokens/console_token.h"
 #include "controller/tokens/sqlite_token_store.h"
 #include "tests/controller/proxy/raw_websocket.h"
-#include "tests/controller/proxy/tcp_echo_server.h"
 #include "tests/support/child_process.h"
 #include "tests/support/static_server_directory.h"
+#include "tests/support/tcp_echo_server.h"
 
 namespace porthole::controller {
 namespace {

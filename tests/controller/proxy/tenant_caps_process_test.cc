@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "tests/controller/proxy/tcp_echo_server.h"
 #include "tests/support/controller_stack.h"
 #include "tests/support/http_client.h"
 #include "tests/support/raw_socket.h"
+#include "tests/support/tcp_echo_server.h"
 
 namespace porthole::testing {
 namespace {

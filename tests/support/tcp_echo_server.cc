@@ -1,4 +1,4 @@
-#include "tests/controller/proxy/tcp_echo_server.h"
+#include "tests/support/tcp_echo_server.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
