@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/domain_fixtures.h"
 
 namespace porthole::agent {
 namespace {
@@ -68,54 +69,11 @@ absl::Status DevicesError(const std::string& devices) {
 
 // ---- The worked example of shared/spec/libvirt.md (test-driver node file) --
 
-constexpr char kWorkedExampleVnc[] = R"xml(
-  <domain type="test">
-    <name>instance-00000001</name><uuid>11111111-1111-4111-8111-111111111111</uuid>
-    <metadata><nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
-      <nova:name>vm-vnc</nova:name>
-      <nova:owner><nova:user uuid="aaaaaaaa-0000-4000-8000-000000000001">alice</nova:user>
-                  <nova:project uuid="bbbbbbbb-0000-4000-8000-000000000001">demo</nova:project></nova:owner>
-    </nova:instance></metadata>
-    <memory unit="KiB">262144</memory><vcpu>1</vcpu><os><type arch="i686">hvm</type></os>
-    <devices>
-      <serial type="tcp"><source mode="bind" host="127.0.0.1" service="10000"/><protocol type="raw"/><target port="0"/></serial>
-      <console type="tcp"><source mode="bind" host="127.0.0.1" service="10000"/><protocol type="raw"/><target type="serial" port="0"/></console>
-      <graphics type="vnc" port="5901" autoport="no" listen="127.0.0.1" keymap="en-us"><listen type="address" address="127.0.0.1"/></graphics>
-    </devices>
-  </domain>)xml";
+using ::porthole::testing::kWorkedExampleOff;
+using ::porthole::testing::kWorkedExampleSpice;
+using ::porthole::testing::kWorkedExampleVnc;
 
-constexpr char kWorkedExampleSpice[] = R"xml(
-  <domain type="test">
-    <name>instance-00000002</name><uuid>22222222-2222-4222-8222-222222222222</uuid>
-    <metadata><nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
-      <nova:name>vm-spice</nova:name>
-      <nova:owner><nova:user uuid="aaaaaaaa-0000-4000-8000-000000000002">bob</nova:user>
-                  <nova:project uuid="bbbbbbbb-0000-4000-8000-000000000002">other</nova:project></nova:owner>
-    </nova:instance></metadata>
-    <memory unit="KiB">262144</memory><vcpu>1</vcpu><os><type arch="i686">hvm</type></os>
-    <devices>
-      <serial type="pty"><target port="0"/></serial><console type="pty"><target type="serial" port="0"/></console>
-      <graphics type="spice" port="5902" tlsPort="5903" autoport="no" listen="0.0.0.0" passwd="s3cret" defaultMode="any">
-        <listen type="address" address="0.0.0.0"/><channel name="main" mode="secure"/><channel name="inputs" mode="insecure"/>
-      </graphics>
-    </devices>
-  </domain>)xml";
-
-// As written in the node file, and as dumpxml shows it (autoport not
-// allocated).
-constexpr char kWorkedExampleOff[] = R"xml(
-  <domain type="test">
-    <name>instance-00000003</name><uuid>33333333-3333-4333-8333-333333333333</uuid>
-    <metadata><nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
-      <nova:name>vm-off</nova:name>
-      <nova:owner><nova:user uuid="aaaaaaaa-0000-4000-8000-000000000001">alice</nova:user>
-                  <nova:project uuid="bbbbbbbb-0000-4000-8000-000000000001">demo</nova:project></nova:owner>
-    </nova:instance></metadata>
-    <memory unit="KiB">262144</memory><vcpu>1</vcpu><os><type arch="i686">hvm</type></os>
-    <devices><graphics type="vnc" autoport="yes" listen="127.0.0.1"/></devices>
-    <test:runstate>5</test:runstate>
-  </domain>)xml";
-
+// vm-off as dumpxml shows it (autoport not allocated).
 constexpr char kWorkedExampleOffDumpxml[] = R"xml(
   <domain type="test">
     <name>instance-00000003</name><uuid>33333333-3333-4333-8333-333333333333</uuid>
@@ -934,7 +892,7 @@ TEST(DomainXml, InvalidUtf8InName_IsRejected) {
       "\xE2\x98",          // truncated sequence
   };
   for (const std::string& bytes : bad) {
-    SCOPED_TRACE(testing::PrintToString(bytes));
+    SCOPED_TRACE(::testing::PrintToString(bytes));
     EXPECT_EQ(Parse("<domain><name>vm" + bytes + "</name><uuid>" +
                     std::string(kUuid) + "</uuid></domain>")
                   .status(),

@@ -18,6 +18,7 @@
 #include "agent/domain/inventory.h"
 #include "tests/agent/libvirt/test_domains.h"
 #include "tests/support/child_process.h"
+#include "tests/support/domain_fixtures.h"
 
 namespace porthole::agent {
 namespace {
@@ -30,6 +31,7 @@ using ::porthole::agent::testing::TestDomainXml;
 using ::porthole::agent::testing::UniqueUuid;
 using ::porthole::testing::TempDir;
 using ::porthole::testing::WaitFor;
+using ::porthole::testing::WorkedExampleNodeXml;
 using ::porthole::testing::WriteFile;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
@@ -38,52 +40,6 @@ using namespace std::chrono_literals;
 constexpr char kVncUuid[] = "11111111-1111-4111-8111-111111111111";
 constexpr char kSpiceUuid[] = "22222222-2222-4222-8222-222222222222";
 constexpr char kOffUuid[] = "33333333-3333-4333-8333-333333333333";
-
-// shared/spec/libvirt.md, "Worked example": three domains with Nova metadata.
-constexpr char kNodeXml[] = R"(<?xml version="1.0"?>
-<node xmlns:test="http://libvirt.org/schemas/domain/test/1.0">
-  <domain type="test">
-    <name>instance-00000001</name><uuid>11111111-1111-4111-8111-111111111111</uuid>
-    <metadata><nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
-      <nova:name>vm-vnc</nova:name>
-      <nova:owner><nova:user uuid="aaaaaaaa-0000-4000-8000-000000000001">alice</nova:user>
-                  <nova:project uuid="bbbbbbbb-0000-4000-8000-000000000001">demo</nova:project></nova:owner>
-    </nova:instance></metadata>
-    <memory unit="KiB">262144</memory><vcpu>1</vcpu><os><type arch="i686">hvm</type></os>
-    <devices>
-      <serial type="tcp"><source mode="bind" host="127.0.0.1" service="10000"/><protocol type="raw"/><target port="0"/></serial>
-      <console type="tcp"><source mode="bind" host="127.0.0.1" service="10000"/><protocol type="raw"/><target type="serial" port="0"/></console>
-      <graphics type="vnc" port="5901" autoport="no" listen="127.0.0.1" keymap="en-us"><listen type="address" address="127.0.0.1"/></graphics>
-    </devices>
-  </domain>
-  <domain type="test">
-    <name>instance-00000002</name><uuid>22222222-2222-4222-8222-222222222222</uuid>
-    <metadata><nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
-      <nova:name>vm-spice</nova:name>
-      <nova:owner><nova:user uuid="aaaaaaaa-0000-4000-8000-000000000002">bob</nova:user>
-                  <nova:project uuid="bbbbbbbb-0000-4000-8000-000000000002">other</nova:project></nova:owner>
-    </nova:instance></metadata>
-    <memory unit="KiB">262144</memory><vcpu>1</vcpu><os><type arch="i686">hvm</type></os>
-    <devices>
-      <serial type="pty"><target port="0"/></serial><console type="pty"><target type="serial" port="0"/></console>
-      <graphics type="spice" port="5902" tlsPort="5903" autoport="no" listen="0.0.0.0" passwd="s3cret" defaultMode="any">
-        <listen type="address" address="0.0.0.0"/><channel name="main" mode="secure"/><channel name="inputs" mode="insecure"/>
-      </graphics>
-    </devices>
-  </domain>
-  <domain type="test">
-    <name>instance-00000003</name><uuid>33333333-3333-4333-8333-333333333333</uuid>
-    <metadata><nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
-      <nova:name>vm-off</nova:name>
-      <nova:owner><nova:user uuid="aaaaaaaa-0000-4000-8000-000000000001">alice</nova:user>
-                  <nova:project uuid="bbbbbbbb-0000-4000-8000-000000000001">demo</nova:project></nova:owner>
-    </nova:instance></metadata>
-    <memory unit="KiB">262144</memory><vcpu>1</vcpu><os><type arch="i686">hvm</type></os>
-    <devices><graphics type="vnc" autoport="yes" listen="127.0.0.1"/></devices>
-    <test:runstate>5</test:runstate>
-  </domain>
-</node>
-)";
 
 LibvirtHostOptions TestOptions(std::string uri) {
   LibvirtHostOptions options;
@@ -125,7 +81,7 @@ class NodeFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     node_path_ = dir_.path() + "/node.xml";
-    WriteFile(node_path_, kNodeXml);
+    WriteFile(node_path_, WorkedExampleNodeXml());
   }
   std::string uri() const { return "test://" + node_path_; }
 
@@ -252,7 +208,7 @@ TEST_F(NodeFileTest, Start_DomainWithUnreadableXml_IsSkippedNotFatal) {
       std::string(16 * 1024, 'x') +
       "</x:blob></metadata><memory unit='KiB'>65536</memory>"
       "<os><type arch='i686'>hvm</type></os></domain>";
-  std::string node = kNodeXml;
+  std::string node = WorkedExampleNodeXml();
   node.insert(node.rfind("</node>"), big);
   WriteFile(node_path_, node);
   LibvirtHostOptions options = TestOptions(uri());
@@ -284,7 +240,7 @@ TEST_F(NodeFileTest, Start_MissingNodeFile_FailsRetriesAndStopsPromptly) {
   EXPECT_EQ(host.FetchAll().status().code(), absl::StatusCode::kUnavailable);
 
   // It keeps retrying in the background: once the file exists, it connects.
-  WriteFile(dir_.path() + "/missing.xml", kNodeXml);
+  WriteFile(dir_.path() + "/missing.xml", WorkedExampleNodeXml());
   EXPECT_TRUE(WaitFor([&] { return host.connected(); }, 10s));
   EXPECT_TRUE(
       WaitFor([&] { return inventory_.List().domains_size() == 3; }, 5s));

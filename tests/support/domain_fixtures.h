@@ -1,0 +1,72 @@
+#ifndef PORTHOLE_TESTS_SUPPORT_DOMAIN_FIXTURES_H_
+#define PORTHOLE_TESTS_SUPPORT_DOMAIN_FIXTURES_H_
+
+#include <string>
+
+namespace porthole::testing {
+
+// The three domains of shared/spec/libvirt.md's "Worked example", each one
+// <domain> element as a libvirt test-driver node file holds it: vm-vnc
+// (alice: VNC on 5901 and a TCP serial console), vm-spice (bob: SPICE with a
+// TLS port, a pty serial console) and vm-off (alice: shut off, VNC autoport
+// not allocated). The parser tests read them one by one; the libvirt tests
+// load them all through WorkedExampleNodeXml().
+inline constexpr char kWorkedExampleVnc[] = R"xml(
+  <domain type="test">
+    <name>instance-00000001</name><uuid>11111111-1111-4111-8111-111111111111</uuid>
+    <metadata><nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
+      <nova:name>vm-vnc</nova:name>
+      <nova:owner><nova:user uuid="aaaaaaaa-0000-4000-8000-000000000001">alice</nova:user>
+                  <nova:project uuid="bbbbbbbb-0000-4000-8000-000000000001">demo</nova:project></nova:owner>
+    </nova:instance></metadata>
+    <memory unit="KiB">262144</memory><vcpu>1</vcpu><os><type arch="i686">hvm</type></os>
+    <devices>
+      <serial type="tcp"><source mode="bind" host="127.0.0.1" service="10000"/><protocol type="raw"/><target port="0"/></serial>
+      <console type="tcp"><source mode="bind" host="127.0.0.1" service="10000"/><protocol type="raw"/><target type="serial" port="0"/></console>
+      <graphics type="vnc" port="5901" autoport="no" listen="127.0.0.1" keymap="en-us"><listen type="address" address="127.0.0.1"/></graphics>
+    </devices>
+  </domain>)xml";
+
+inline constexpr char kWorkedExampleSpice[] = R"xml(
+  <domain type="test">
+    <name>instance-00000002</name><uuid>22222222-2222-4222-8222-222222222222</uuid>
+    <metadata><nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
+      <nova:name>vm-spice</nova:name>
+      <nova:owner><nova:user uuid="aaaaaaaa-0000-4000-8000-000000000002">bob</nova:user>
+                  <nova:project uuid="bbbbbbbb-0000-4000-8000-000000000002">other</nova:project></nova:owner>
+    </nova:instance></metadata>
+    <memory unit="KiB">262144</memory><vcpu>1</vcpu><os><type arch="i686">hvm</type></os>
+    <devices>
+      <serial type="pty"><target port="0"/></serial><console type="pty"><target type="serial" port="0"/></console>
+      <graphics type="spice" port="5902" tlsPort="5903" autoport="no" listen="0.0.0.0" passwd="s3cret" defaultMode="any">
+        <listen type="address" address="0.0.0.0"/><channel name="main" mode="secure"/><channel name="inputs" mode="insecure"/>
+      </graphics>
+    </devices>
+  </domain>)xml";
+
+inline constexpr char kWorkedExampleOff[] = R"xml(
+  <domain type="test">
+    <name>instance-00000003</name><uuid>33333333-3333-4333-8333-333333333333</uuid>
+    <metadata><nova:instance xmlns:nova="http://openstack.org/xmlns/libvirt/nova/1.1">
+      <nova:name>vm-off</nova:name>
+      <nova:owner><nova:user uuid="aaaaaaaa-0000-4000-8000-000000000001">alice</nova:user>
+                  <nova:project uuid="bbbbbbbb-0000-4000-8000-000000000001">demo</nova:project></nova:owner>
+    </nova:instance></metadata>
+    <memory unit="KiB">262144</memory><vcpu>1</vcpu><os><type arch="i686">hvm</type></os>
+    <devices><graphics type="vnc" autoport="yes" listen="127.0.0.1"/></devices>
+    <test:runstate>5</test:runstate>
+  </domain>)xml";
+
+// A test-driver node file with the three domains (vm-off's <test:runstate>
+// needs the node's test namespace).
+inline std::string WorkedExampleNodeXml() {
+  return std::string(
+             "<?xml version=\"1.0\"?>\n<node "
+             "xmlns:test=\"http://libvirt.org/schemas/domain/test/1.0\">") +
+         kWorkedExampleVnc + kWorkedExampleSpice + kWorkedExampleOff +
+         "\n</node>\n";
+}
+
+}  // namespace porthole::testing
+
+#endif  // PORTHOLE_TESTS_SUPPORT_DOMAIN_FIXTURES_H_
