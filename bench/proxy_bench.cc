@@ -586,6 +586,9 @@ int Serve(int argc, char** argv) {
   options.spice.enabled = false;
   options.serial.enabled = false;
   options.max_connections = 100000;
+  // One client address and one URL open every session here: no caps.
+  options.max_sessions_per_token = 0;
+  options.max_connections_per_client = 0;
   ConsoleProxy proxy(options, store->get(), &fleet);
   if (absl::Status s = proxy.Start(); !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
