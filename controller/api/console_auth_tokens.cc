@@ -7,11 +7,11 @@
 
 #include "absl/status/status.h"
 #include "common/logging.h"
+#include "common/text.h"
+#include "common/url_encoding.h"
 #include "controller/api/nova_error.h"
 #include "controller/api/policy.h"
 #include "controller/api/request_schema.h"
-#include "common/text.h"
-#include "common/url_encoding.h"
 #include "controller/tokens/console_token.h"
 
 namespace porthole::controller {

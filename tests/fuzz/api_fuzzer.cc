@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "common/logging.h"
-#include "controller/api/api_handler.h"
-#include "controller/auth/noauth2_authenticator.h"
 #include "common/text.h"
 #include "common/url_encoding.h"
+#include "controller/api/api_handler.h"
+#include "controller/auth/noauth2_authenticator.h"
 #include "controller/tokens/token_store_factory.h"
 #include "tests/support/static_server_directory.h"
 
