@@ -20,6 +20,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/controller_stack.h"
 #include "tests/support/http_client.h"
+#include "tests/support/nova_reply.h"
 
 namespace porthole::testing {
 namespace {
@@ -49,19 +50,6 @@ std::string NodeB() {
          "<memory unit='KiB'>65536</memory><os><type>hvm</type></os>"
          "<devices><graphics type='vnc' port='5911' autoport='no' "
          "listen='127.0.0.1'/></devices></domain></node>";
-}
-
-std::string Message(const HttpReply& r, const std::string& fault) {
-  auto json = nlohmann::json::parse(r.body, nullptr, false);
-  if (json.is_discarded() || !json.contains(fault)) return "<" + r.body + ">";
-  return json[fault]["message"].get<std::string>();
-}
-
-std::string TokenOf(const std::string& url) {
-  std::smatch m;
-  return std::regex_search(url, m, std::regex("token%3D([0-9a-f-]{36})$"))
-             ? m[1].str()
-             : "";
 }
 
 // Polls `call` every 250 ms (each poll is a real request) until it answers
@@ -232,13 +220,13 @@ TEST_F(AgentSyncTest, AgentStartedAfterController_503ThenServes) {
   EXPECT_LT(took, kTimeout + kSlack);
   ASSERT_EQ(early.status, 503) << early.body;
   // Nova's shape; host names are for admins only.
-  EXPECT_EQ(Message(early, "serviceUnavailable"),
+  EXPECT_EQ(FaultMessageOf(early, "serviceUnavailable"),
             std::string("Instance ") + kOnA +
                 " cannot be looked up now: a compute host is unreachable; "
                 "try again later.");
   HttpReply admin = Console(kOnA, kAdminToken);
   EXPECT_EQ(admin.status, 503);
-  EXPECT_EQ(Message(admin, "serviceUnavailable"),
+  EXPECT_EQ(FaultMessageOf(admin, "serviceUnavailable"),
             std::string("Instance ") + kOnA +
                 " cannot be looked up now: compute hosts compute-a, "
                 "compute-b are unreachable or still syncing; try again "
@@ -251,9 +239,9 @@ TEST_F(AgentSyncTest, AgentStartedAfterController_503ThenServes) {
   // compute-b is still missing: an id nobody has is not "not found" yet.
   HttpReply unknown = Console(kUnknown, kAdminToken);
   EXPECT_EQ(unknown.status, 503) << unknown.body;
-  EXPECT_NE(Message(unknown, "serviceUnavailable").find("compute-b"),
+  EXPECT_NE(FaultMessageOf(unknown, "serviceUnavailable").find("compute-b"),
             std::string::npos);
-  EXPECT_EQ(Message(unknown, "serviceUnavailable").find("compute-a"),
+  EXPECT_EQ(FaultMessageOf(unknown, "serviceUnavailable").find("compute-a"),
             std::string::npos);
 
   ASSERT_TRUE(StartAgent(b_)) << Logs();
@@ -264,7 +252,7 @@ TEST_F(AgentSyncTest, AgentStartedAfterController_503ThenServes) {
   EXPECT_EQ(Console(kOnB).status, 200);
   HttpReply gone = Console(kUnknown);
   EXPECT_EQ(gone.status, 404) << gone.body;
-  EXPECT_EQ(Message(gone, "itemNotFound"),
+  EXPECT_EQ(FaultMessageOf(gone, "itemNotFound"),
             std::string("Instance ") + kUnknown + " could not be found.");
 }
 
@@ -283,10 +271,10 @@ TEST_F(AgentSyncTest, AgentStopped_ItsServers503_UnknownUuid503UntilBack) {
   HttpReply unknown = Timed([&] { return Console(kUnknown); }, &took);
   EXPECT_LT(took, kTimeout + kSlack);
   EXPECT_EQ(unknown.status, 503) << unknown.body;
-  EXPECT_EQ(Message(unknown, "serviceUnavailable").find("compute-"),
+  EXPECT_EQ(FaultMessageOf(unknown, "serviceUnavailable").find("compute-"),
             std::string::npos);  // not to a non-admin
   HttpReply admin = Console(kUnknown, kAdminToken);
-  EXPECT_EQ(Message(admin, "serviceUnavailable"),
+  EXPECT_EQ(FaultMessageOf(admin, "serviceUnavailable"),
             std::string("Instance ") + kUnknown +
                 " cannot be looked up now: compute host compute-b is "
                 "unreachable or still syncing; try again later.");
@@ -339,8 +327,8 @@ TEST_F(AgentSyncTest,
   ASSERT_TRUE(StartAll()) << Logs();
   HttpReply issued = Console(kOnB);
   ASSERT_EQ(issued.status, 200) << issued.body;
-  const std::string token =
-      TokenOf(nlohmann::json::parse(issued.body)["remote_console"]["url"]);
+  const std::string token = ConsoleTokenOf(
+      nlohmann::json::parse(issued.body)["remote_console"]["url"]);
   ASSERT_FALSE(token.empty()) << issued.body;
 
   // The controller restarts while compute-b is down: it never learns where

@@ -14,6 +14,7 @@
 #include "tests/support/controller_stack.h"
 #include "tests/support/http_client.h"
 #include "tests/support/notify_socket.h"
+#include "tests/support/nova_reply.h"
 
 namespace porthole::testing {
 namespace {
@@ -37,18 +38,6 @@ std::string RemoteConsole(const std::string& protocol,
          type + R"("}})";
 }
 
-std::string Message(const HttpReply& r, const std::string& fault) {
-  auto json = nlohmann::json::parse(r.body, nullptr, false);
-  if (json.is_discarded() || !json.contains(fault)) return "<" + r.body + ">";
-  return json[fault]["message"].get<std::string>();
-}
-
-std::string TokenOf(const std::string& url) {
-  std::smatch m;
-  std::regex re("token%3D([0-9a-f-]{36})$");
-  return std::regex_search(url, m, re) ? m[1].str() : "";
-}
-
 class ControllerProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -66,7 +55,8 @@ class ControllerProcessTest : public ::testing::Test {
              RemoteConsole("vnc", "novnc"), As(kAliceToken, "2.6"));
     EXPECT_EQ(r.status, 200) << r.body;
     auto json = nlohmann::json::parse(r.body, nullptr, false);
-    return json.is_discarded() ? "" : TokenOf(json["remote_console"]["url"]);
+    return json.is_discarded() ? ""
+                               : ConsoleTokenOf(json["remote_console"]["url"]);
   }
 
   ControllerStack stack_;
@@ -120,8 +110,9 @@ TEST_F(ControllerProcessTest, RemoteConsoles_At26_IssuesUrlWithVersionHeaders) {
       Post(std::string("/v2.1/abcdef/servers/") + kVnc + "/remote-consoles",
            RemoteConsole("vnc", "novnc"), As(kAliceToken, "2.6"));
   EXPECT_EQ(foreign.status, 400);
-  EXPECT_EQ(Message(foreign, "badRequest").rfind("Malformed request URL", 0),
-            0u);
+  EXPECT_EQ(
+      FaultMessageOf(foreign, "badRequest").rfind("Malformed request URL", 0),
+      0u);
 }
 
 TEST_F(ControllerProcessTest,
@@ -129,7 +120,8 @@ TEST_F(ControllerProcessTest,
   HttpReply r = Post(std::string("/v2.1/servers/") + kVnc + "/remote-consoles",
                      RemoteConsole("vnc", "novnc"), As(kAliceToken));
   EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(Message(r, "itemNotFound"), "The resource could not be found.");
+  EXPECT_EQ(FaultMessageOf(r, "itemNotFound"),
+            "The resource could not be found.");
   for (const char* version : {"", "2.1", "2.5"}) {
     HttpReply legacy = Post(std::string("/v2.1/servers/") + kVnc + "/action",
                             R"({"os-getVNCConsole": {"type": "novnc"}})",
@@ -137,7 +129,7 @@ TEST_F(ControllerProcessTest,
     ASSERT_EQ(legacy.status, 200) << version << legacy.body;
     auto body = nlohmann::json::parse(legacy.body);
     EXPECT_EQ(body["console"]["type"], "novnc");
-    EXPECT_FALSE(TokenOf(body["console"]["url"]).empty());
+    EXPECT_FALSE(ConsoleTokenOf(body["console"]["url"]).empty());
   }
   HttpReply at26 = Post(std::string("/v2.1/servers/") + kVnc + "/action",
                         R"({"os-getVNCConsole": {"type": "novnc"}})",
@@ -145,7 +137,7 @@ TEST_F(ControllerProcessTest,
   EXPECT_EQ(at26.status, 404);
   HttpReply unknown = Post(std::string("/v2.1/servers/") + kVnc + "/action",
                            R"({"os-getFoo": {}})", As(kAliceToken, "2.1"));
-  EXPECT_EQ(Message(unknown, "badRequest"),
+  EXPECT_EQ(FaultMessageOf(unknown, "badRequest"),
             "There is no such action: os-getFoo");
 }
 
@@ -158,27 +150,29 @@ TEST_F(ControllerProcessTest, RemoteConsoles_Errors_AreNovas) {
   };
   HttpReply off = post(kOff, RemoteConsole("vnc", "novnc"));
   EXPECT_EQ(off.status, 409);
-  EXPECT_EQ(Message(off, "conflictingRequest"),
+  EXPECT_EQ(FaultMessageOf(off, "conflictingRequest"),
             std::string("Instance ") + kOff + " is not ready");
   HttpReply foreign = post(kSpice, RemoteConsole("spice", "spice-html5"));
   EXPECT_EQ(foreign.status, 404);
-  EXPECT_EQ(Message(foreign, "itemNotFound"),
+  EXPECT_EQ(FaultMessageOf(foreign, "itemNotFound"),
             std::string("Instance ") + kSpice + " could not be found.");
   HttpReply no_spice = post(kVnc, RemoteConsole("spice", "spice-html5"));
   EXPECT_EQ(no_spice.status, 400);
-  EXPECT_EQ(Message(no_spice, "badRequest"), "Unavailable console type spice.");
+  EXPECT_EQ(FaultMessageOf(no_spice, "badRequest"),
+            "Unavailable console type spice.");
   HttpReply mismatch = post(kVnc, RemoteConsole("vnc", "spice-html5"));
-  EXPECT_EQ(Message(mismatch, "badRequest"),
+  EXPECT_EQ(FaultMessageOf(mismatch, "badRequest"),
             "Invalid console type spice-html5");
   HttpReply webmks = post(kVnc, RemoteConsole("mks", "webmks"));
-  EXPECT_EQ(Message(webmks, "badRequest"), "Unavailable console type webmks.");
+  EXPECT_EQ(FaultMessageOf(webmks, "badRequest"),
+            "Unavailable console type webmks.");
   HttpReply schema = post(kVnc, RemoteConsole("vnc", "foo"));
-  EXPECT_EQ(Message(schema, "badRequest")
+  EXPECT_EQ(FaultMessageOf(schema, "badRequest")
                 .rfind("Invalid input for field/attribute type.", 0),
             0u);
   HttpReply reader = post(kVnc, RemoteConsole("vnc", "novnc"), kReaderToken);
   EXPECT_EQ(reader.status, 403);
-  EXPECT_EQ(Message(reader, "forbidden"),
+  EXPECT_EQ(FaultMessageOf(reader, "forbidden"),
             "Policy doesn't allow os_compute_api:os-remote-consoles to be "
             "performed.");
   HttpReply unknown = post("99999999-9999-4999-8999-999999999999",
@@ -245,7 +239,7 @@ TEST_F(ControllerProcessTest, ConsoleAuthTokens_AdminOnlyFrom231) {
                                "/v2.1/os-console-auth-tokens/"
                                "00000000-0000-4000-8000-000000000000",
                                As(kAdminToken, "2.31"));
-  EXPECT_EQ(Message(missing, "itemNotFound"), "Token not found");
+  EXPECT_EQ(FaultMessageOf(missing, "itemNotFound"), "Token not found");
   // Tokens are never logged.
   EXPECT_EQ(stack_.ControllerLog().find(token), std::string::npos);
 }
@@ -287,7 +281,7 @@ TEST_F(ControllerProcessTest,
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
   EXPECT_EQ(down.status, 503) << down.body;
   // Non-admins never learn host names; the message still says what is wrong.
-  EXPECT_EQ(Message(down, "serviceUnavailable"),
+  EXPECT_EQ(FaultMessageOf(down, "serviceUnavailable"),
             std::string("The compute host of instance ") + kVnc +
                 " is unreachable; try again later.");
   ASSERT_TRUE(stack_.StartAgent());

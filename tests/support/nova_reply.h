@@ -1,0 +1,35 @@
+#ifndef PORTHOLE_TESTS_SUPPORT_NOVA_REPLY_H_
+#define PORTHOLE_TESTS_SUPPORT_NOVA_REPLY_H_
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+
+#include "tests/support/http_client.h"
+
+namespace porthole::testing {
+
+// What the process tests read out of the controller's answers.
+
+// The message of a Nova fault body ({"itemNotFound": {"message": ...}}), or
+// "<body>" when the body is not that fault, so a failing EXPECT shows it.
+inline std::string FaultMessageOf(const HttpReply& reply,
+                                  const std::string& fault) {
+  auto json = nlohmann::json::parse(reply.body, nullptr, false);
+  if (json.is_discarded() || !json.contains(fault)) {
+    return "<" + reply.body + ">";
+  }
+  return json[fault]["message"].get<std::string>();
+}
+
+// The console token at the end of a console URL ("...token%3D<uuid>"), or
+// "" when there is none.
+inline std::string ConsoleTokenOf(const std::string& url) {
+  std::smatch m;
+  static const std::regex kToken("token%3D([0-9a-f-]{36})$");
+  return std::regex_search(url, m, kToken) ? m[1].str() : "";
+}
+
+}  // namespace porthole::testing
+
+#endif  // PORTHOLE_TESTS_SUPPORT_NOVA_REPLY_H_
