@@ -192,39 +192,42 @@ absl::StatusOr<Server> Fleet::Find(std::string_view uuid) {
 }
 
 FanOutAnswers Fleet::AskEveryAgent(const std::string& uuid) {
-  auto fan_out = std::make_shared<FanOutCalls>();
+  // Owned here, never by a callback: the contexts (and the links they hold)
+  // must be destroyed on this thread after every callback has run, not on a
+  // gRPC thread inside its completion path.
+  FanOutCalls fan_out;
   {
     absl::MutexLock lock(&mu_);
     for (auto& [name, link] : links_) {
-      fan_out->calls.push_back(std::make_unique<FanOutCalls::Call>());
-      fan_out->calls.back()->link = link;
+      fan_out.calls.push_back(std::make_unique<FanOutCalls::Call>());
+      fan_out.calls.back()->link = link;
     }
   }
   {
-    absl::MutexLock lock(&fan_out->mu);
-    fan_out->remaining = fan_out->calls.size();
+    absl::MutexLock lock(&fan_out.mu);
+    fan_out.remaining = fan_out.calls.size();
   }
   // Every callback runs by the deadline at the latest, so waiting for all of
   // them is bounded by the timeout.
   const auto deadline = DeadlineAfter(options_.timeout);
-  for (auto& call : fan_out->calls) {
+  for (auto& call : fan_out.calls) {
     FanOutCalls::Call* raw = call.get();
     raw->context.set_deadline(deadline);
     raw->link->stub()->async()->ListDomains(
         &raw->context, &v1::ListDomainsRequest::default_instance(),
-        &raw->response, [raw, fan_out](grpc::Status status) {
+        &raw->response, [raw, &fan_out](grpc::Status status) {
           raw->status = std::move(status);
-          absl::MutexLock lock(&fan_out->mu);
-          --fan_out->remaining;
+          absl::MutexLock lock(&fan_out.mu);
+          --fan_out.remaining;
         });
   }
   {
-    absl::MutexLock lock(&fan_out->mu);
-    fan_out->mu.Await(absl::Condition(fan_out.get(), &FanOutCalls::Done));
+    absl::MutexLock lock(&fan_out.mu);
+    fan_out.mu.Await(absl::Condition(&fan_out, &FanOutCalls::Done));
   }
 
   FanOutAnswers answers;
-  for (const auto& call : fan_out->calls) {
+  for (const auto& call : fan_out.calls) {
     const std::string& name = call->link->endpoint().name;
     const grpc::StatusCode code = call->status.error_code();
     if (code == grpc::StatusCode::UNAVAILABLE ||
