@@ -51,6 +51,8 @@
 #include "controller/proxy/console_proxy.h"
 #include "controller/tokens/console_token.h"
 #include "controller/tokens/sqlite_token_store.h"
+#include "tests/support/child_process.h"
+#include "tests/support/loopback.h"
 
 namespace {
 
@@ -79,38 +81,11 @@ double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-int PickFreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-int ConnectTcp(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 bool WaitForPort(int port, double seconds) {
   auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                      std::chrono::duration<double>(seconds));
   while (Clock::now() < deadline) {
-    int fd = ConnectTcp(port);
+    int fd = porthole::testing::ConnectLoopback(port);
     if (fd >= 0) {
       close(fd);
       return true;
@@ -242,17 +217,7 @@ std::pair<double, long> TreeUsage(pid_t root) {
 class Backend {
  public:
   Backend() {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    listen(listen_fd_, 4096);
-    socklen_t len = sizeof addr;
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listen_fd_ = porthole::testing::ListenLoopback(4096, &port_);
     std::thread([this] { Accept(); }).detach();
   }
   int port() const { return port_; }
@@ -320,7 +285,7 @@ class Conn {
 
   bool Open(int port, bool websocket, const std::string& target) {
     websocket_ = websocket;
-    fd_ = ConnectTcp(port);
+    fd_ = porthole::testing::ConnectLoopback(port);
     if (fd_ < 0) return false;
     if (!websocket) return true;
     std::string request = "GET " + target +
@@ -635,7 +600,7 @@ int main(int argc, char** argv) {
          "<devices><graphics type='vnc' port='"
       << backend.port()
       << "' autoport='no' listen='127.0.0.1'/></devices></domain></node>\n";
-  const int agent_port = PickFreePort();
+  const int agent_port = porthole::testing::PickFreePort();
   Child agent({PORTHOLE_AGENT_BINARY, "--config", "/dev/null", "--libvirt-uri",
                "test://" + dir + "/node.xml", "--listen",
                "127.0.0.1:" + std::to_string(agent_port)},
@@ -671,19 +636,19 @@ int main(int argc, char** argv) {
 
   std::ofstream(dir + "/tokens.cfg")
       << token << ": 127.0.0.1:" << backend.port() << "\n";
-  const int websockify_port = PickFreePort();
+  const int websockify_port = porthole::testing::PickFreePort();
   Child websockify(
       {"websockify", "--token-plugin", "TokenFile", "--token-source",
        dir + "/tokens.cfg", "127.0.0.1:" + std::to_string(websockify_port)},
       dir + "/websockify.log");
-  const int socat_port = PickFreePort();
+  const int socat_port = porthole::testing::PickFreePort();
   Child socat({"socat", "-b65536",
                absl::StrFormat("TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr,fork,"
                                "nodelay,backlog=4096",
                                socat_port),
                absl::StrFormat("TCP:127.0.0.1:%d,nodelay", backend.port())},
               dir + "/socat.log");
-  const int bare_port = PickFreePort();
+  const int bare_port = porthole::testing::PickFreePort();
   Child bare({PORTHOLE_BARE_RELAY_BINARY, std::to_string(bare_port),
               std::to_string(backend.port())},
              dir + "/bare.log");

@@ -66,6 +66,7 @@ std::vector<QueryParam> ParseQueryString(std::string_view query) {
     if (piece.empty()) continue;
     size_t eq = piece.find('=');
     QueryParam param;
+    param.raw = std::string(piece);
     param.key = PercentDecode(piece.substr(0, eq), /*plus_is_space=*/true);
     if (eq != std::string_view::npos) {
       param.value = PercentDecode(piece.substr(eq + 1), /*plus_is_space=*/true);

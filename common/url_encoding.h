@@ -21,8 +21,9 @@ std::string PercentDecode(std::string_view text, bool plus_is_space);
 std::string QuotePlus(std::string_view text);
 
 struct QueryParam {
-  std::string key;
-  std::string value;
+  std::string key;    // decoded
+  std::string value;  // decoded
+  std::string raw;    // the `key=value` piece as it stood, still encoded
 };
 
 // Splits a query string (without '?') on '&' and decodes each `key=value`

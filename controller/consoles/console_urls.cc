@@ -37,24 +37,15 @@ std::string NoVncUrl(const SplitUrl& url, std::string_view token) {
   std::vector<std::string> pieces;
   std::string existing_path;
   std::optional<size_t> path_index;
-  std::string_view rest = url.query;
-  while (!rest.empty()) {
-    size_t amp = rest.find('&');
-    std::string_view piece = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view()
-                                         : rest.substr(amp + 1);
-    if (piece.empty()) continue;
-    size_t eq = piece.find('=');
-    if (PercentDecode(piece.substr(0, eq), /*plus_is_space=*/true) != "path") {
-      pieces.emplace_back(piece);
+  for (QueryParam& param : ParseQueryString(url.query)) {
+    if (param.key != "path") {
+      pieces.push_back(std::move(param.raw));
       continue;
     }
     // Later `path` values are dropped, as Nova's re-encoding does.
     if (path_index.has_value()) continue;
     path_index = pieces.size();
-    if (eq != std::string_view::npos) {
-      existing_path = PercentDecode(piece.substr(eq + 1), true);
-    }
+    existing_path = std::move(param.value);
     pieces.emplace_back();  // filled below
   }
   std::string path_param = absl::StrCat(

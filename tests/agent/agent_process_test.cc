@@ -12,6 +12,8 @@
 
 #include "porthole/agent/v1/agent.grpc.pb.h"
 #include "tests/support/child_process.h"
+#include "tests/support/domain_fixtures.h"
+#include "tests/support/loopback.h"
 #include "tests/support/notify_socket.h"
 
 namespace porthole::agent {
@@ -19,9 +21,12 @@ namespace {
 
 using testing::ChildProcess;
 
+// The worked example's three domains, in a node file that lives as long as
+// the test process.
 std::string NodeUri() {
-  return "test://" + testing::SourceDir() +
-         "/tests/data/three_domains_node.xml";
+  static const testing::TempDir dir;
+  static const std::string path = testing::WriteWorkedExampleNode(dir.path());
+  return "test://" + path;
 }
 
 struct RunResult {
@@ -58,7 +63,7 @@ std::vector<std::string> DumpArgs() {
           "--dump"};
 }
 
-// The three domains of tests/data/three_domains_node.xml, as --dump prints.
+// The worked example's three domains, as --dump prints them.
 void ExpectThreeDomainsJson(const std::string& out) {
   ASSERT_TRUE(nlohmann::json::accept(out)) << "stdout is not JSON:\n" << out;
   nlohmann::json json = nlohmann::json::parse(out);
@@ -134,16 +139,10 @@ TEST(AgentProcess, BadConfig_OneLineErrorAndExit2) {
 
 TEST(AgentProcess, PortInUse_ExitsWithClearError) {
   testing::TempDir dir;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(listen(fd, 1), 0);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  const std::string listen_at =
-      "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  int port = 0;
+  int fd = testing::ListenLoopback(1, &port);
+  ASSERT_GE(fd, 0);
+  const std::string listen_at = "127.0.0.1:" + std::to_string(port);
   RunResult run = RunAgent({"--config", "/dev/null", "--libvirt-uri", NodeUri(),
                             "--listen", listen_at},
                            dir);

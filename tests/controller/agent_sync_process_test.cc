@@ -19,6 +19,7 @@
 #include "tests/controller/proxy/raw_websocket.h"
 #include "tests/support/child_process.h"
 #include "tests/support/controller_stack.h"
+#include "tests/support/domain_fixtures.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nova_reply.h"
 
@@ -91,7 +92,7 @@ class AgentSyncTest : public ::testing::Test {
                   kAliceToken + " aaaaaaaa-0000-4000-8000-000000000001 " +
                   kAliceProject + " member,reader\n");
     a_.name = "compute-a";
-    a_.uri = "test://" + SourceDir() + "/tests/data/three_domains_node.xml";
+    a_.uri = "test://" + WriteWorkedExampleNode(dir_.path());
     b_.name = "compute-b";
     b_.uri = "test://" + dir_.path() + "/node-b.xml";
     PickPortsAndWriteConfig();
@@ -198,6 +199,16 @@ class AgentSyncTest : public ::testing::Test {
     return HttpCall(api_port_, "GET", path, {{"X-Auth-Token", token}});
   }
 
+  // Once compute-b answers again, a miss is 404 and its servers are served.
+  void ExpectAgentBBackInService() {
+    EXPECT_TRUE(Eventually(
+        404, [&] { return Show(kUnknown); }, seconds(20)))
+        << Logs();
+    EXPECT_TRUE(Eventually(
+        200, [&] { return Console(kOnB); }, seconds(15)))
+        << Logs();
+  }
+
   std::string Logs() {
     std::string logs = ReadFile(dir_.path() + "/controller.log");
     for (const char* name : {"compute-a", "compute-b"}) {
@@ -288,13 +299,7 @@ TEST_F(AgentSyncTest, AgentStopped_ItsServers503_UnknownUuid503UntilBack) {
   EXPECT_EQ(Get(std::string("/v2.1/servers/") + kOnB).status, 200);
 
   ASSERT_TRUE(StartAgent(b_)) << Logs();
-  // Once it answers again, a miss is 404 and its servers are served.
-  EXPECT_TRUE(Eventually(
-      404, [&] { return Show(kUnknown); }, seconds(20)))
-      << Logs();
-  EXPECT_TRUE(Eventually(
-      200, [&] { return Console(kOnB); }, seconds(15)))
-      << Logs();
+  ExpectAgentBBackInService();
 }
 
 TEST_F(AgentSyncTest, AgentHung_503WithinTheTimeout_NeverAHang) {
@@ -314,12 +319,7 @@ TEST_F(AgentSyncTest, AgentHung_503WithinTheTimeout_NeverAHang) {
   EXPECT_LT(took, kTimeout);
 
   b_.process->Signal(SIGCONT);
-  EXPECT_TRUE(Eventually(
-      404, [&] { return Show(kUnknown); }, seconds(20)))
-      << Logs();
-  EXPECT_TRUE(Eventually(
-      200, [&] { return Console(kOnB); }, seconds(15)))
-      << Logs();
+  ExpectAgentBBackInService();
 }
 
 TEST_F(AgentSyncTest,

@@ -13,6 +13,7 @@
 
 #include "tests/support/controller_stack.h"
 #include "tests/support/http_client.h"
+#include "tests/support/loopback.h"
 #include "tests/support/notify_socket.h"
 #include "tests/support/nova_reply.h"
 
@@ -346,8 +347,7 @@ TEST_F(ControllerProcessTest,
 }
 
 TEST(ControllerLimits, FiveThousandIdleConnections_PastTheLimitRefusedCleanly) {
-  ControllerStack stack(SourceDir() + "/tests/data/three_domains_node.xml",
-                        "[api]\nmax_connections = 4000\n");
+  ControllerStack stack("", "[api]\nmax_connections = 4000\n");
   ASSERT_TRUE(stack.Start()) << stack.ControllerLog();
   std::vector<int> idle;
   for (int i = 0; i < 5000; ++i) {

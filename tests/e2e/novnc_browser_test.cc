@@ -21,6 +21,7 @@
 #include "controller/proxy/console_proxy.h"
 #include "controller/tokens/sqlite_token_store.h"
 #include "tests/support/child_process.h"
+#include "tests/support/qemu_vnc_guest.h"
 #include "tests/support/stderr_capture.h"
 
 namespace porthole::controller {
@@ -32,11 +33,6 @@ using std::chrono::seconds;
 using testing::ChildProcess;
 
 constexpr char kVm[] = "e2e00000-0000-4000-8000-000000000001";
-
-bool PortAnswers(int port) {
-  return testing::WaitForTcpPort("127.0.0.1", port,
-                                 std::chrono::milliseconds(0));
-}
 
 std::string NodeXml(int vnc_port) {
   return std::string("<node><domain type='test'><name>e2e-vm</name><uuid>") +
@@ -66,27 +62,8 @@ void KillProcessesUsing(const std::string& profile) {
 class NoVncBrowserTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    // Parallel test processes probe the same displays: a QEMU that lost the
-    // race for its port exits, and the next display is tried.
-    for (int display = 60; display < 100 && qemu_ == nullptr; ++display) {
-      if (PortAnswers(5900 + display)) continue;
-      auto* qemu = new ChildProcess(
-          {"qemu-system-x86_64", "-display",
-           "vnc=127.0.0.1:" + std::to_string(display), "-nodefaults",
-           "-machine", "pc", "-m", "64", "-vga", "std", "-no-reboot"},
-          {}, "/dev/null");
-      bool up = testing::WaitFor(
-          [&] { return !qemu->running() || PortAnswers(5900 + display); },
-          seconds(10));
-      // A loser may see the winner's port before it fails to bind its own.
-      std::this_thread::sleep_for(milliseconds(300));
-      if (up && qemu->running()) {
-        qemu_ = qemu;
-        vnc_port_ = 5900 + display;
-      } else {
-        delete qemu;
-      }
-    }
+    qemu_ = testing::QemuVncGuest::Start(60).release();
+    if (qemu_ != nullptr) vnc_port_ = qemu_->vnc_port();
   }
   static void TearDownTestSuite() {
     delete qemu_;
@@ -178,7 +155,7 @@ class NoVncBrowserTest : public ::testing::Test {
     return {status, testing::ReadFile(log)};
   }
 
-  static inline ChildProcess* qemu_ = nullptr;
+  static inline testing::QemuVncGuest* qemu_ = nullptr;
   static inline int vnc_port_ = 0;
   testing::TempDir dir_;
   std::string node_modules_;

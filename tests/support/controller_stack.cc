@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include "tests/support/domain_fixtures.h"
 #include "tests/support/http_client.h"
 
 namespace porthole::testing {
@@ -9,6 +10,7 @@ namespace porthole::testing {
 ControllerStack::ControllerStack(std::string node_file,
                                  std::string extra_config)
     : node_file_(std::move(node_file)), extra_config_(std::move(extra_config)) {
+  if (node_file_.empty()) node_file_ = WriteWorkedExampleNode(dir_.path());
   WriteFile(dir_.path() + "/api-tokens",
             std::string("# token user project roles\n") + kAdminToken +
                 " admin-user admin-project admin,member,reader\n" +

@@ -9,7 +9,7 @@
 namespace porthole::testing {
 
 // API tokens the stack's tokens file defines. alice owns vm-vnc and vm-off
-// in tests/data/three_domains_node.xml; bob owns vm-spice.
+// in the worked example (tests/support/domain_fixtures.h); bob owns vm-spice.
 inline constexpr char kAdminToken[] = "admin-secret";
 inline constexpr char kAliceToken[] = "alice-secret";
 inline constexpr char kBobToken[] = "bob-secret";
@@ -22,14 +22,13 @@ inline constexpr char kAliceProject[] = "bbbbbbbb-0000-4000-8000-000000000001";
 // a tokens file (plus "notused", what openstack's auth type none sends, as
 // alice) and a SQLite token store, all on free loopback ports in a private
 // directory. Processes are stopped by PID when the stack goes away.
-// `node_file` may also be a libvirt URI (anything with "://"), e.g. a
-// private libvirtd's qemu+unix:// URI with real guests.
+// `node_file` is a test-driver node file (empty: the worked example's three
+// domains), or a libvirt URI (anything with "://"), e.g. a private
+// libvirtd's qemu+unix:// URI with real guests.
 class ControllerStack {
  public:
-  explicit ControllerStack(
-      std::string node_file = SourceDir() +
-                              "/tests/data/three_domains_node.xml",
-      std::string extra_config = "");
+  explicit ControllerStack(std::string node_file = "",
+                           std::string extra_config = "");
   ~ControllerStack();
 
   // Starts both and waits until the controller serves and knows the agent's

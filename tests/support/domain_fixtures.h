@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "tests/support/child_process.h"
+
 namespace porthole::testing {
 
 // The three domains of shared/spec/libvirt.md's "Worked example", each one
@@ -65,6 +67,14 @@ inline std::string WorkedExampleNodeXml() {
              "xmlns:test=\"http://libvirt.org/schemas/domain/test/1.0\">") +
          kWorkedExampleVnc + kWorkedExampleSpice + kWorkedExampleOff +
          "\n</node>\n";
+}
+
+// Writes WorkedExampleNodeXml() into `dir` and returns the file's path (for
+// a libvirt test:/// URI or ControllerStack).
+inline std::string WriteWorkedExampleNode(const std::string& dir) {
+  std::string path = dir + "/worked_example_node.xml";
+  WriteFile(path, WorkedExampleNodeXml());
+  return path;
 }
 
 }  // namespace porthole::testing

@@ -9,6 +9,8 @@
 
 #include <chrono>
 
+#include "tests/support/loopback.h"
+
 namespace porthole::testing {
 
 std::optional<std::string> HttpReply::Header(const std::string& name) const {
@@ -25,20 +27,6 @@ std::vector<std::string> HttpReply::Headers(const std::string& name) const {
     if (strcasecmp(key.c_str(), name.c_str()) == 0) values.push_back(value);
   }
   return values;
-}
-
-int ConnectLoopback(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 HttpReply HttpCall(

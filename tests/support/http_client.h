@@ -20,10 +20,6 @@ struct HttpReply {
   std::vector<std::string> Headers(const std::string& name) const;
 };
 
-// A blocking TCP connection (SOCK_CLOEXEC) to 127.0.0.1:port: the fd, which
-// the caller closes, or -1 when the connect failed.
-int ConnectLoopback(int port);
-
 // One HTTP/1.1 request over a fresh loopback connection (Connection: close),
 // with a 10 s bound on the whole exchange. For tests only: no chunked bodies.
 HttpReply HttpCall(

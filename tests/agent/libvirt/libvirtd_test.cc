@@ -27,6 +27,7 @@
 #include "tests/agent/libvirt/test_domains.h"
 #include "tests/support/child_process.h"
 #include "tests/support/http_client.h"
+#include "tests/support/loopback.h"
 
 namespace porthole::agent {
 namespace {

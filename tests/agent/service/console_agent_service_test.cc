@@ -9,6 +9,7 @@
 #include "agent/libvirt/libvirt_host.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/support/child_process.h"
+#include "tests/support/domain_fixtures.h"
 
 namespace porthole::agent {
 namespace {
@@ -18,14 +19,13 @@ constexpr char kSpiceUuid[] = "22222222-2222-4222-8222-222222222222";
 constexpr char kOffUuid[] = "33333333-3333-4333-8333-333333333333";
 
 // The real service on a real gRPC server (127.0.0.1, ephemeral port), backed
-// by libvirt's in-process test driver reading
-// tests/data/three_domains_node.xml.
+// by libvirt's in-process test driver reading the worked example's node file
+// (tests/support/domain_fixtures.h).
 class ConsoleAgentServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     LibvirtHostOptions options;
-    options.uri =
-        "test://" + testing::SourceDir() + "/tests/data/three_domains_node.xml";
+    options.uri = "test://" + testing::WriteWorkedExampleNode(dir_.path());
     options.xml.proxyclient_address = "192.0.2.10";
     host_ = std::make_unique<LibvirtHost>(options, &inventory_);
     ASSERT_TRUE(host_->Start().ok());
@@ -60,6 +60,7 @@ class ConsoleAgentServiceTest : public ::testing::Test {
     return stub_->GetConsole(&context, request, response);
   }
 
+  testing::TempDir dir_;
   Inventory inventory_;
   std::unique_ptr<LibvirtHost> host_;
   std::unique_ptr<ConsoleAgentService> service_;

@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/controller_stack.h"
 #include "tests/support/http_client.h"
+#include "tests/support/loopback.h"
 
 namespace porthole::controller::testing {
 namespace {
@@ -194,8 +195,7 @@ int64_t StoredTokens(const std::string& db_path) {
 
 TEST(BodyFramingProcess, HostileBodiesInEveryFraming_400AndNoTokenStored) {
   porthole::testing::ControllerStack stack(
-      porthole::testing::SourceDir() + "/tests/data/three_domains_node.xml",
-      "[api]\nconsole_urls_per_minute = 0\n");
+      "", "[api]\nconsole_urls_per_minute = 0\n");
   ASSERT_TRUE(stack.Start()) << stack.ControllerLog();
   const std::string target =
       "/v2.1/servers/11111111-1111-4111-8111-111111111111/remote-consoles";

@@ -31,8 +31,7 @@ HttpReply RemoteConsole(const ControllerStack& stack, const std::string& token,
 
 TEST(ConsoleUrlLimitProcess, PastTheBurst_429OverLimit_OtherUsersServed) {
   ControllerStack stack(
-      SourceDir() + "/tests/data/three_domains_node.xml",
-      "[api]\nconsole_urls_per_minute = 1\nconsole_urls_burst = 3\n");
+      "", "[api]\nconsole_urls_per_minute = 1\nconsole_urls_burst = 3\n");
   ASSERT_TRUE(stack.Start()) << stack.ControllerLog();
   for (int i = 0; i < 3; ++i) {
     HttpReply reply = RemoteConsole(stack, kAliceToken, kVnc);

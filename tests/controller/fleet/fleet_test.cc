@@ -11,6 +11,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "tests/support/child_process.h"
+#include "tests/support/domain_fixtures.h"
 #include "tests/support/libvirtd.h"
 
 namespace porthole::controller {
@@ -62,9 +63,9 @@ class FleetTest : public ::testing::Test {
     port_b_ = testing::PickFreePort();
     agent_a_ =
         StartAgent(libvirtd_.test_uri(), port_a_, dir_.path() + "/a.log");
-    agent_b_ = StartAgent(
-        "test://" + testing::SourceDir() + "/tests/data/three_domains_node.xml",
-        port_b_, dir_.path() + "/b.log");
+    agent_b_ =
+        StartAgent("test://" + testing::WriteWorkedExampleNode(dir_.path()),
+                   port_b_, dir_.path() + "/b.log");
     FleetOptions options;
     options.agents = {{"compute-a", "127.0.0.1:" + std::to_string(port_a_)},
                       {"compute-b", "127.0.0.1:" + std::to_string(port_b_)}};
@@ -171,9 +172,9 @@ TEST_F(FleetTest, AgentKilled_ErrorsWithinTimeout_ThenRecoversOnRestart) {
               absl::IsDeadlineExceeded(console.status()))
       << console.status();
 
-  agent_b_ = StartAgent(
-      "test://" + testing::SourceDir() + "/tests/data/three_domains_node.xml",
-      port_b_, dir_.path() + "/b2.log");
+  agent_b_ =
+      StartAgent("test://" + testing::WriteWorkedExampleNode(dir_.path()),
+                 port_b_, dir_.path() + "/b2.log");
   ASSERT_TRUE(
       testing::WaitFor([&] { return fleet_->AgentConnected("compute-b"); },
                        std::chrono::seconds(10)));

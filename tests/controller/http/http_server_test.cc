@@ -14,6 +14,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/http_client.h"
+#include "tests/support/loopback.h"
 #include "tests/support/raw_socket.h"
 
 namespace porthole::controller {

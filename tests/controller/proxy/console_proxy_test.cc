@@ -18,6 +18,8 @@
 #include "controller/tokens/sqlite_token_store.h"
 #include "tests/controller/proxy/raw_websocket.h"
 #include "tests/support/child_process.h"
+#include "tests/support/loopback.h"
+#include "tests/support/qemu_vnc_guest.h"
 #include "tests/support/raw_socket.h"
 #include "tests/support/static_server_directory.h"
 #include "tests/support/stderr_capture.h"
@@ -37,17 +39,12 @@ constexpr char kSerialVm[] = "22222222-2222-4222-8222-222222222222";
 constexpr char kDeadVm[] = "33333333-3333-4333-8333-333333333333";
 constexpr int64_t kNow = 1'800'000'000;
 
-bool PortIsFree(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return free;
+// The next frame is a close frame with `code`.
+void ExpectCloseFrame(const std::optional<RawWebSocket::Frame>& frame,
+                      int code) {
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->opcode, 8);
+  EXPECT_EQ(frame->close_code(), code);
 }
 
 Server MakeServer(const std::string& uuid, v1::Protocol protocol,
@@ -67,32 +64,9 @@ class ConsoleProxyTest : public ::testing::Test {
  protected:
   // One QEMU for the suite: SeaBIOS behind a VNC server with no password.
   static void SetUpTestSuite() {
-    // Parallel test processes probe the same displays: a QEMU that lost the
-    // race for its port exits, and the next display is tried.
-    for (int display = 50; display < 100 && qemu_ == nullptr; ++display) {
-      if (!PortIsFree(5900 + display)) continue;
-      auto* qemu = new ChildProcess(
-          {"qemu-system-x86_64", "-display",
-           "vnc=127.0.0.1:" + std::to_string(display), "-nodefaults",
-           "-machine", "pc", "-m", "64", "-vga", "std", "-no-reboot"},
-          {}, "/dev/null");
-      bool up = testing::WaitFor(
-          [&] {
-            return !qemu->running() ||
-                   testing::WaitForTcpPort("127.0.0.1", 5900 + display,
-                                           milliseconds(0));
-          },
-          seconds(10));
-      // A loser may see the winner's port before it fails to bind its own.
-      std::this_thread::sleep_for(milliseconds(300));
-      if (up && qemu->running()) {
-        qemu_ = qemu;
-        vnc_port_ = 5900 + display;
-      } else {
-        delete qemu;
-      }
-    }
+    qemu_ = testing::QemuVncGuest::Start(50).release();
     ASSERT_NE(qemu_, nullptr);
+    vnc_port_ = qemu_->vnc_port();
   }
   static void TearDownTestSuite() {
     delete qemu_;  // SIGKILL by PID, then reaped
@@ -152,6 +126,12 @@ class ConsoleProxyTest : public ::testing::Test {
   int novnc_port() const { return proxy_->port(ProxyKind::kNoVnc); }
   int serial_port() const { return proxy_->port(ProxyKind::kSerial); }
 
+  // A serial session the proxy accepted (101) on `ws`.
+  void OpenSerialSession(RawWebSocket& ws) {
+    ASSERT_TRUE(ws.Connect(serial_port()));
+    ASSERT_EQ(ws.Upgrade("/?token=" + SerialToken())->status, 101);
+  }
+
   // Connects and asks for an upgrade on the noVNC listener.
   std::optional<RawWebSocket::Head> UpgradeNoVnc(
       RawWebSocket& ws, const std::string& target,
@@ -174,7 +154,7 @@ class ConsoleProxyTest : public ::testing::Test {
     EXPECT_EQ(*body, "");
   }
 
-  static inline ChildProcess* qemu_ = nullptr;
+  static inline testing::QemuVncGuest* qemu_ = nullptr;
   static inline int vnc_port_ = 0;
   testing::TempDir dir_;
   std::string web_;
@@ -373,8 +353,7 @@ TEST_F(ConsoleProxyTest, MessagesOfEverySize_AreUnmaskedExactly) {
   // across read boundaries, where the key must keep its rotation.
   StartProxy();
   RawWebSocket ws;
-  ASSERT_TRUE(ws.Connect(serial_port()));
-  ASSERT_EQ(ws.Upgrade("/?token=" + SerialToken())->status, 101);
+  ASSERT_NO_FATAL_FAILURE(OpenSerialSession(ws));
   for (size_t size : {1, 2, 3, 5, 7, 8, 9, 13, 125, 126, 127, 4099, 65535,
                       65536, 65537, 300001}) {
     std::string sent(size, '\0');
@@ -394,22 +373,34 @@ TEST_F(ConsoleProxyTest, MessagesOfEverySize_AreUnmaskedExactly) {
 
 TEST_F(ConsoleProxyTest, ClientDisconnectMidStream_ClosesConsoleNoFdLeak) {
   StartProxy();
-  const int fds_before = testing::CountOpenFds();
-  {
+  // One session that a client drops mid-stream, without a close frame.
+  auto dropped_session = [&](int n) {
+    const uint64_t echoed = echo_.bytes_echoed();
     RawWebSocket ws;
     ASSERT_TRUE(ws.Connect(serial_port()));
     auto head = ws.Upgrade("/?token=" + SerialToken());
     ASSERT_TRUE(head.has_value());
     ASSERT_EQ(head->status, 101);
     ASSERT_TRUE(ws.SendBinary(std::string(100000, 'x')));
-    ASSERT_TRUE(
-        testing::WaitFor([&] { return echo_.bytes_echoed() > 0; }, seconds(5)));
-    ASSERT_EQ(echo_.accepted(), 1);
-  }  // closed without a close frame
-  EXPECT_TRUE(testing::WaitFor([&] { return echo_.ended() == 1; }, seconds(5)));
-  EXPECT_TRUE(
-      testing::WaitFor([&] { return proxy_->connections() == 0; }, seconds(5)));
-  EXPECT_EQ(proxy_->sessions(), 0u);
+    ASSERT_TRUE(testing::WaitFor([&] { return echo_.bytes_echoed() > echoed; },
+                                 seconds(5)));
+    ASSERT_EQ(echo_.accepted(), n);
+  };
+  auto all_closed = [&](int n) {
+    EXPECT_TRUE(
+        testing::WaitFor([&] { return echo_.ended() == n; }, seconds(5)));
+    EXPECT_TRUE(testing::WaitFor([&] { return proxy_->connections() == 0; },
+                                 seconds(5)));
+    EXPECT_EQ(proxy_->sessions(), 0u);
+  };
+  // The first session warms up what lives as long as the proxy and the
+  // store (SQLite's connections, Asio's services); the second must leave
+  // exactly as many descriptors open as it found.
+  dropped_session(1);
+  all_closed(1);
+  const int fds_before = testing::CountOpenFds();
+  dropped_session(2);
+  all_closed(2);
   EXPECT_TRUE(testing::WaitFor(
       [&] { return testing::CountOpenFds() == fds_before; }, seconds(5)))
       << testing::CountOpenFds() << " vs " << fds_before;
@@ -417,15 +408,9 @@ TEST_F(ConsoleProxyTest, ClientDisconnectMidStream_ClosesConsoleNoFdLeak) {
 
 TEST_F(ConsoleProxyTest, ConsoleCloses_ClientGetsNormalClose) {
   // A console that accepts, says one thing and hangs up.
-  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(listen(listener, 4), 0);
-  socklen_t len = sizeof addr;
-  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
-  const uint32_t port = ntohs(addr.sin_port);
+  int port = 0;
+  int listener = testing::ListenLoopback(4, &port);
+  ASSERT_GE(listener, 0);
   directory_.Upsert(MakeServer(kDeadVm, v1::PROTOCOL_VNC, port));
   StartProxy();
   RawWebSocket ws;
@@ -440,25 +425,18 @@ TEST_F(ConsoleProxyTest, ConsoleCloses_ClientGetsNormalClose) {
   auto frame = ws.ReadDataFrame();
   ASSERT_TRUE(frame.has_value());
   EXPECT_EQ(frame->payload, "bye");
-  frame = ws.ReadDataFrame();
-  ASSERT_TRUE(frame.has_value());
-  EXPECT_EQ(frame->opcode, 8);
-  EXPECT_EQ(frame->close_code(), 1000);
+  ExpectCloseFrame(ws.ReadDataFrame(), 1000);
 }
 
 TEST_F(ConsoleProxyTest, Stop_DrainsThenSendsGoingAway) {
   StartProxy();
   RawWebSocket ws;
-  ASSERT_TRUE(ws.Connect(serial_port()));
-  ASSERT_EQ(ws.Upgrade("/?token=" + SerialToken())->status, 101);
+  ASSERT_NO_FATAL_FAILURE(OpenSerialSession(ws));
   const int port = serial_port();
   auto started = std::chrono::steady_clock::now();
   proxy_->Stop(absl::Milliseconds(300));
   EXPECT_GE(std::chrono::steady_clock::now() - started, milliseconds(300));
-  auto frame = ws.ReadFrame();
-  ASSERT_TRUE(frame.has_value());
-  EXPECT_EQ(frame->opcode, 8);
-  EXPECT_EQ(frame->close_code(), 1001);  // going away
+  ExpectCloseFrame(ws.ReadFrame(), 1001);  // going away
   EXPECT_TRUE(ws.WaitForEof(seconds(5)));
   RawWebSocket late;
   EXPECT_FALSE(late.Connect(port));  // no longer accepting
@@ -512,8 +490,7 @@ TEST_F(ConsoleProxyTest, SerialListenerPlainGet_Is405) {
 TEST_F(ConsoleProxyTest, UnmaskedClientFrame_ClosesSession) {
   StartProxy();
   RawWebSocket ws;
-  ASSERT_TRUE(ws.Connect(serial_port()));
-  ASSERT_EQ(ws.Upgrade("/?token=" + SerialToken())->status, 101);
+  ASSERT_NO_FATAL_FAILURE(OpenSerialSession(ws));
   ASSERT_TRUE(ws.SendFrame(2, "hello", /*mask=*/false));
   EXPECT_TRUE(ws.WaitForEof(seconds(5)));
   EXPECT_EQ(echo_.bytes_echoed(), 0u);
@@ -522,8 +499,7 @@ TEST_F(ConsoleProxyTest, UnmaskedClientFrame_ClosesSession) {
 TEST_F(ConsoleProxyTest, HugeFrameLength_ClosesSession) {
   StartProxy();
   RawWebSocket ws;
-  ASSERT_TRUE(ws.Connect(serial_port()));
-  ASSERT_EQ(ws.Upgrade("/?token=" + SerialToken())->status, 101);
+  ASSERT_NO_FATAL_FAILURE(OpenSerialSession(ws));
   // 2^63 with the top bit set (illegal), then a plain 2^62.
   std::string frame = "\x82\xff";
   frame += std::string("\x80\0\0\0\0\0\0\0", 8);
@@ -536,33 +512,24 @@ TEST_F(ConsoleProxyTest, MessageOverLimit_ClosesWith1009) {
   options_.max_message_bytes = 1000;
   StartProxy();
   RawWebSocket ws;
-  ASSERT_TRUE(ws.Connect(serial_port()));
-  ASSERT_EQ(ws.Upgrade("/?token=" + SerialToken())->status, 101);
+  ASSERT_NO_FATAL_FAILURE(OpenSerialSession(ws));
   ASSERT_TRUE(ws.SendBinary(std::string(5000, 'y')));
-  auto frame = ws.ReadDataFrame();
-  ASSERT_TRUE(frame.has_value());
-  EXPECT_EQ(frame->opcode, 8);
-  EXPECT_EQ(frame->close_code(), 1009);
+  ExpectCloseFrame(ws.ReadDataFrame(), 1009);
 }
 
 TEST_F(ConsoleProxyTest, FragmentedPing_ClosesSession) {
   StartProxy();
   RawWebSocket ws;
-  ASSERT_TRUE(ws.Connect(serial_port()));
-  ASSERT_EQ(ws.Upgrade("/?token=" + SerialToken())->status, 101);
+  ASSERT_NO_FATAL_FAILURE(OpenSerialSession(ws));
   ASSERT_TRUE(ws.SendFrame(9, "ping", true, /*fin=*/false));
-  auto frame = ws.ReadDataFrame();
-  ASSERT_TRUE(frame.has_value());
-  EXPECT_EQ(frame->opcode, 8);
-  EXPECT_EQ(frame->close_code(), 1002);  // protocol error
+  ExpectCloseFrame(ws.ReadDataFrame(), 1002);  // protocol error
 }
 
 TEST_F(ConsoleProxyTest, Keepalive_ServerPingsQuietClient) {
   options_.keepalive_interval = absl::Milliseconds(300);
   StartProxy();
   RawWebSocket ws;
-  ASSERT_TRUE(ws.Connect(serial_port()));
-  ASSERT_EQ(ws.Upgrade("/?token=" + SerialToken())->status, 101);
+  ASSERT_NO_FATAL_FAILURE(OpenSerialSession(ws));
   auto frame = ws.ReadFrame(seconds(3));
   ASSERT_TRUE(frame.has_value());
   EXPECT_EQ(frame->opcode, 9);
@@ -575,8 +542,7 @@ TEST_F(ConsoleProxyTest, IdleTimeout_ClosesQuietSession) {
   options_.idle_timeout = absl::Milliseconds(300);
   StartProxy();
   RawWebSocket ws;
-  ASSERT_TRUE(ws.Connect(serial_port()));
-  ASSERT_EQ(ws.Upgrade("/?token=" + SerialToken())->status, 101);
+  ASSERT_NO_FATAL_FAILURE(OpenSerialSession(ws));
   auto frame = ws.ReadDataFrame(seconds(3));
   ASSERT_TRUE(frame.has_value());
   EXPECT_EQ(frame->opcode, 8);

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "tests/support/http_client.h"
+#include "tests/support/loopback.h"
 
 namespace porthole::testing {
 

@@ -1,0 +1,35 @@
+#ifndef PORTHOLE_TESTS_SUPPORT_QEMU_VNC_GUEST_H_
+#define PORTHOLE_TESTS_SUPPORT_QEMU_VNC_GUEST_H_
+
+#include <memory>
+
+#include "tests/support/child_process.h"
+
+namespace porthole::testing {
+
+// A real QEMU guest (SeaBIOS, no disk) behind a VNC server with no password
+// on 127.0.0.1, for tests that need a real screen. Parallel test processes
+// probe the same displays: a QEMU that lost the race for its port exits and
+// the next display is tried. The destructor kills QEMU by PID and reaps it.
+class QemuVncGuest {
+ public:
+  // A guest on the first free display in [first_display, 100), or nullptr
+  // when none came up within 10 s per try.
+  static std::unique_ptr<QemuVncGuest> Start(int first_display);
+
+  QemuVncGuest(const QemuVncGuest&) = delete;
+  QemuVncGuest& operator=(const QemuVncGuest&) = delete;
+
+  int vnc_port() const { return vnc_port_; }
+
+ private:
+  QemuVncGuest(std::unique_ptr<ChildProcess> qemu, int vnc_port)
+      : qemu_(std::move(qemu)), vnc_port_(vnc_port) {}
+
+  std::unique_ptr<ChildProcess> qemu_;
+  int vnc_port_;
+};
+
+}  // namespace porthole::testing
+
+#endif  // PORTHOLE_TESTS_SUPPORT_QEMU_VNC_GUEST_H_
