@@ -31,6 +31,11 @@ OptionTable AgentOptions(AgentConfig* c) {
   t.Add({"libvirt", "keepalive_interval", "", "5",
          "seconds between keepalive probes (remote URIs only)",
          StoreInteger(&c->libvirt.keepalive_interval_seconds, 1, 3600)});
+  t.Add({"libvirt", "heartbeat_interval", "", "1",
+         "seconds between heartbeats on every WatchDomains stream: each says "
+         "that every libvirt event received before it was sent, so the "
+         "controller may re-check console ports from its copy; 0: none",
+         StoreDuration(&c->libvirt.heartbeat_interval)});
   t.Add({"libvirt", "keepalive_count", "", "3",
          "unanswered probes before the connection counts as dead",
          StoreInteger(&c->libvirt.keepalive_count, 1, 100)});

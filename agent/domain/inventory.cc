@@ -95,6 +95,11 @@ void Inventory::SetDisconnected() {
   Notify(MakeHeader(v1::CHANGE_TYPE_DISCONNECTED));
 }
 
+void Inventory::Heartbeat() {
+  absl::MutexLock lock(&mu_);
+  if (connected_) Notify(MakeHeader(v1::CHANGE_TYPE_HEARTBEAT));
+}
+
 void Inventory::SetHostname(std::string hostname) {
   absl::MutexLock lock(&mu_);
   hostname_ = std::move(hostname);

@@ -43,6 +43,9 @@ class Inventory {
   void Remove(std::string_view uuid);
   // The libvirt connection is gone: the domains stay as last seen.
   void SetDisconnected();
+  // Tells watchers (HEARTBEAT, no domains) that every change made before
+  // this call has been sent; nothing while disconnected.
+  void Heartbeat();
   void SetHostname(std::string hostname);
 
   v1::ListDomainsResponse List() const;

@@ -3,6 +3,7 @@
 #include <libvirt/virterror.h>
 
 #include <algorithm>
+#include <limits>
 #include <string_view>
 #include <utility>
 
@@ -47,6 +48,11 @@ void QueueDomain(virDomainPtr dom, void* opaque, std::string_view event) {
   if (uuid.empty()) return;
   LogDebug(kLog, "event ", std::string(event), " uuid=", uuid);
   static_cast<CallbackContext*>(opaque)->worker->Enqueue(std::move(uuid));
+}
+
+void OnHeartbeatTick(int /*timer*/, void* opaque) {
+  static_cast<CallbackContext*>(opaque)->worker->Enqueue(
+      ConnectionWorker::kHeartbeat);
 }
 
 int OnLifecycle(virConnectPtr, virDomainPtr dom, int event, int detail,
@@ -197,6 +203,26 @@ void ConnectionWorker::RegisterCallbacks() {
     [[maybe_unused]] CallbackContext* owned_by_libvirt = context.release();
     session_.callback_ids.push_back(id);
   }
+  StartHeartbeat();
+}
+
+void ConnectionWorker::StartHeartbeat() {
+  const int64_t ms = absl::ToInt64Milliseconds(options_.heartbeat_interval);
+  if (ms <= 0) return;
+  // A timer of libvirt's event loop, the thread that delivers the domain
+  // events: its tick is queued behind every event delivered before it.
+  auto context = std::make_unique<CallbackContext>(CallbackContext{
+      .worker = shared_from_this(), .generation = session_.generation});
+  const int id = virEventAddTimeout(
+      static_cast<int>(std::min<int64_t>(ms, std::numeric_limits<int>::max())),
+      OnHeartbeatTick, context.get(), FreeContext);
+  if (id < 0) {
+    LogWarning(kLog, "cannot start the heartbeat timer ",
+               LogField("uri", options_.uri));
+    return;
+  }
+  [[maybe_unused]] CallbackContext* owned_by_libvirt = context.release();
+  session_.heartbeat_timer = id;
 }
 
 absl::Status ConnectionWorker::Connect() {
@@ -279,6 +305,9 @@ void ConnectionWorker::Teardown() {
   if (session_.close_context != nullptr) {
     virConnectUnregisterCloseCallback(conn, OnClosed);
   }
+  if (session_.heartbeat_timer >= 0) {
+    virEventRemoveTimeout(session_.heartbeat_timer);
+  }
   session_.conn.reset();  // before the close context goes
   session_ = Session{};
 }
@@ -355,7 +384,11 @@ void ConnectionWorker::Run() {
       backoff = options_.reconnect_min_backoff;
       continue;
     }
-    Refresh(uuid);
+    if (uuid == kHeartbeat) {
+      Sink([](Inventory& inventory) { inventory.Heartbeat(); });
+    } else {
+      Refresh(uuid);
+    }
   }
   Teardown();
   opener_.Cancel();

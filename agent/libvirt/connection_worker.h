@@ -69,8 +69,11 @@ class ConnectionWorker : public std::enable_shared_from_this<ConnectionWorker> {
   std::string hostname() const;
 
   // From libvirt callbacks, on the event loop thread: no blocking, no
-  // libvirt calls. Enqueue asks for one domain to be re-read; MarkLost says
-  // connection `generation` is gone (stale generations are ignored).
+  // libvirt calls. Enqueue asks for one domain to be re-read (or, with
+  // kHeartbeat, for an Inventory::Heartbeat after everything queued before
+  // it); MarkLost says connection `generation` is gone (stale generations
+  // are ignored).
+  static constexpr char kHeartbeat[] = "";
   void Enqueue(std::string uuid);
   void MarkLost(uint64_t generation, std::string reason);
 
@@ -88,12 +91,14 @@ class ConnectionWorker : public std::enable_shared_from_this<ConnectionWorker> {
     ConnectHandle conn;
     uint64_t generation = 0;
     std::vector<int> callback_ids;
+    int heartbeat_timer = -1;
     std::unique_ptr<CloseContext> close_context;
   };
 
   // The close callback (event loop thread): marks that generation lost.
   static void OnClosed(virConnectPtr conn, int reason, void* opaque);
   void RegisterCallbacks();
+  void StartHeartbeat();
   void Refresh(const std::string& uuid);
   void Teardown();
   // Runs `f` on the Inventory unless the sink is closed.

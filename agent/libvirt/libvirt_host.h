@@ -32,6 +32,10 @@ struct LibvirtHostOptions {
   unsigned keepalive_count = 3;
   absl::Duration reconnect_min_backoff = absl::Milliseconds(500);
   absl::Duration reconnect_max_backoff = absl::Seconds(30);
+  // A HEARTBEAT to watchers this often while connected, from the event loop
+  // through the worker's queue (after every event queued before it); zero:
+  // none.
+  absl::Duration heartbeat_interval = absl::Seconds(1);
 };
 
 // One compute host as libvirt shows it: a single long-lived connection,

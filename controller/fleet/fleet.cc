@@ -115,6 +115,10 @@ std::shared_ptr<AgentLink> Fleet::NewLink(const AgentEndpoint& agent) {
   const std::string name = agent.name;
   WatchEvents events;
   events.on_message = [this, name](const v1::WatchDomainsResponse& message) {
+    if (message.change() == v1::CHANGE_TYPE_HEARTBEAT) {
+      if (message.libvirt_connected()) inventory_.Confirm(name, absl::Now());
+      return;
+    }
     ReportGone(inventory_.Apply(name, message));
   };
   events.on_down = [this, name] { inventory_.MarkAgentDown(name); };
@@ -246,6 +250,10 @@ FanOutAnswers Fleet::AskEveryAgent(const std::string& uuid) {
     }
   }
   return answers;
+}
+
+absl::Time Fleet::ConfirmedAt(std::string_view host) const {
+  return inventory_.ConfirmedAt(host);
 }
 
 absl::StatusOr<v1::GetConsoleResponse> Fleet::GetConsole(

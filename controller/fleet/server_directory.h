@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "porthole/agent/v1/agent.pb.h"
 
 namespace porthole::controller {
@@ -41,6 +42,11 @@ class ServerDirectory {
   virtual absl::StatusOr<agent::v1::GetConsoleResponse> GetConsole(
       const Server& server, agent::v1::Protocol protocol,
       const std::string& request_id) = 0;
+  // When `host`'s agent last confirmed, with a heartbeat on its stream, that
+  // this directory holds every libvirt event it had received: a server found
+  // after this call is at least that current. InfinitePast when never, or
+  // when its stream or its libvirt has been down since.
+  virtual absl::Time ConfirmedAt(std::string_view host) const = 0;
 };
 
 }  // namespace porthole::controller

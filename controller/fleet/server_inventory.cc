@@ -48,6 +48,8 @@ std::vector<GoneServer> ServerInventory::Apply(
     case v1::CHANGE_TYPE_DISCONNECTED:
       DisconnectLocked(agent);
       break;
+    case v1::CHANGE_TYPE_HEARTBEAT:
+      break;
     default:
       for (const v1::Domain& d : message.domains()) {
         UpsertLocked(agent, d, message.libvirt_connected(), &gone);
@@ -66,6 +68,21 @@ std::vector<GoneServer> ServerInventory::AddListed(std::string_view agent,
     UpsertLocked(agent, domain, libvirt_connected, &gone);
   }
   return gone;
+}
+
+void ServerInventory::Confirm(std::string_view agent, absl::Time at) {
+  absl::MutexLock lock(&mu_);
+  auto state = agents_.find(agent);
+  if (state != agents_.end() && state->second.in_sync) {
+    state->second.confirmed_at = at;
+  }
+}
+
+absl::Time ServerInventory::ConfirmedAt(std::string_view agent) const {
+  absl::MutexLock lock(&mu_);
+  auto state = agents_.find(agent);
+  return state == agents_.end() ? absl::InfinitePast()
+                                : state->second.confirmed_at;
 }
 
 void ServerInventory::MarkAgentDown(std::string_view agent) {
@@ -117,6 +134,8 @@ void ServerInventory::UpsertLocked(std::string_view agent,
 }
 
 void ServerInventory::DisconnectLocked(std::string_view agent) {
+  auto state = agents_.find(agent);
+  if (state != agents_.end()) state->second.confirmed_at = absl::InfinitePast();
   for (auto& [uuid, server] : servers_) {
     if (server.host == agent) server.host_connected = false;
   }

@@ -11,6 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "controller/fleet/server_directory.h"
 #include "porthole/agent/v1/agent.pb.h"
 
@@ -53,12 +54,19 @@ class ServerInventory {
   // Applies one WatchDomains message from `agent`. SNAPSHOT and RESYNCED
   // replace its servers (missing ones are gone) and put it in sync; STARTED,
   // DEFINED, ... upsert; UNDEFINED removes; DISCONNECTED marks its servers
-  // host_connected = false. A server leaving an active state is gone; a
-  // server arriving from another host is gone from there (moved), unless it
-  // arrives inactive while the other host's copy is active and connected
-  // (the source side of a migration). Returns the servers to revoke.
+  // host_connected = false; HEARTBEAT changes nothing (see Confirm). A server
+  // leaving an active state is gone; a server arriving from another host is
+  // gone from there (moved), unless it arrives inactive while the other host's
+  // copy is active and connected (the source side of a migration). Returns the
+  // servers to revoke.
   std::vector<GoneServer> Apply(std::string_view agent,
                                 const agent::v1::WatchDomainsResponse& message);
+  // A HEARTBEAT from `agent`, received `at`: its servers here were current
+  // then. Ignored unless the agent is in sync.
+  void Confirm(std::string_view agent, absl::Time at);
+  // The latest Confirm since the agent last came in sync and last had
+  // libvirt; InfinitePast otherwise.
+  absl::Time ConfirmedAt(std::string_view agent) const;
   // One domain `agent` listed in answer to the fan-out, with the same upsert
   // rules as a change message.
   std::vector<GoneServer> AddListed(std::string_view agent,
@@ -86,6 +94,7 @@ class ServerInventory {
  private:
   struct AgentState {
     bool in_sync = false;
+    absl::Time confirmed_at = absl::InfinitePast();
   };
 
   void UpsertLocked(std::string_view agent, const agent::v1::Domain& domain,

@@ -8,6 +8,7 @@
 #include "common/text.h"
 #include "controller/proxy/token_source.h"
 #include "controller/tokens/console_token.h"
+#include "porthole/agent/v1/contract.h"
 
 namespace porthole::controller {
 
@@ -39,12 +40,25 @@ std::optional<std::string> ChooseSubprotocol(
 
 ConsoleAdmission::ConsoleAdmission(ProxyKind kind, TokenStore* store,
                                    ServerDirectory* directory,
-                                   const OriginPolicy* origins, UnixClock clock)
+                                   const OriginPolicy* origins, UnixClock clock,
+                                   absl::Duration recheck_inventory_max_age)
     : kind_(kind),
       store_(store),
       directory_(directory),
       origins_(origins),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      recheck_inventory_max_age_(recheck_inventory_max_age) {}
+
+absl::StatusOr<agent::v1::GetConsoleResponse> ConsoleAdmission::CurrentConsole(
+    const Server& server, absl::Time confirmed,
+    const std::string& request_id) const {
+  if (recheck_inventory_max_age_ > absl::ZeroDuration() &&
+      server.host_connected &&
+      absl::Now() - confirmed <= recheck_inventory_max_age_) {
+    return agent::v1::AnswerGetConsole(server.domain, ProtocolFor(kind_));
+  }
+  return directory_->GetConsole(server, ProtocolFor(kind_), request_id);
+}
 
 AdmissionResult ConsoleAdmission::Admit(const AdmissionRequest& request) const {
   AdmissionResult result;
@@ -98,6 +112,9 @@ AdmissionResult ConsoleAdmission::Admit(const AdmissionRequest& request) const {
     return result;
   }
 
+  // Read before Find: the copy Find returns is then at least as current as
+  // this confirmation.
+  const absl::Time confirmed = directory_->ConfirmedAt(record.compute_host);
   absl::StatusOr<Server> server = directory_->Find(record.instance_uuid);
   if (absl::IsUnavailable(server.status())) {
     // The fleet cannot tell where the server is (its agent is down or still
@@ -117,7 +134,7 @@ AdmissionResult ConsoleAdmission::Admit(const AdmissionRequest& request) const {
                                " to ", server->host));
   }
   absl::StatusOr<agent::v1::GetConsoleResponse> live =
-      directory_->GetConsole(*server, ProtocolFor(kind_), request.request_id);
+      CurrentConsole(*server, confirmed, request.request_id);
   if (!live.ok()) {
     if (live.status().code() == absl::StatusCode::kNotFound) {
       return reject(ProxyError::kTokenInvalid,

@@ -39,27 +39,37 @@ struct AdmissionResult {
 // its console type against this listener, check the Origin against the
 // token's base URL, then re-check with the fleet that the server still lives
 // on the token's compute host and still has that console at the token's
-// host:port (spec choice 9, CVE-2013-0335). A server the fleet cannot look
-// up because an agent is down or still syncing is backend-unreachable, not
-// token-invalid: the token may well be good. Blocking: the token store and the
-// agent are called on the caller's thread. Thread-safe when its parts are;
-// all pointers must outlive it.
+// host:port (spec choice 9, CVE-2013-0335). The re-check reads the fleet's
+// inventory when the host's agent confirmed it within
+// `recheck_inventory_max_age` (see ServerDirectory::ConfirmedAt), else asks
+// the agent for the live console. A server the fleet cannot look up because
+// an agent is down or still syncing is backend-unreachable, not
+// token-invalid: the token may well be good. Blocking: the token store and
+// the agent are called on the caller's thread. Thread-safe when its parts
+// are; all pointers must outlive it.
 class ConsoleAdmission {
  public:
   ConsoleAdmission(ProxyKind kind, TokenStore* store,
                    ServerDirectory* directory, const OriginPolicy* origins,
-                   UnixClock clock);
+                   UnixClock clock, absl::Duration recheck_inventory_max_age);
 
   AdmissionResult Admit(const AdmissionRequest& request) const;
 
   ProxyKind kind() const { return kind_; }
 
  private:
+  // The server's console now: from `server` itself (the inventory's copy)
+  // when its host was confirmed recently enough, else from its agent.
+  absl::StatusOr<agent::v1::GetConsoleResponse> CurrentConsole(
+      const Server& server, absl::Time confirmed,
+      const std::string& request_id) const;
+
   ProxyKind kind_;
   TokenStore* store_;
   ServerDirectory* directory_;
   const OriginPolicy* origins_;
   UnixClock clock_;
+  absl::Duration recheck_inventory_max_age_;
 };
 
 // The agent protocol a listener's consoles use (noVNC -> VNC, ...).

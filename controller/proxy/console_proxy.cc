@@ -75,7 +75,8 @@ class ConsoleProxy::Impl {
       l->kind = kind;
       l->config = config;
       l->admission = std::make_unique<ConsoleAdmission>(
-          kind, store_, directory_, &*origins_, runtime_.clock);
+          kind, store_, directory_, &*origins_, runtime_.clock,
+          options_.recheck_inventory_max_age);
       l->socket = std::make_unique<net::Listener>(
           loop_, *connections_,
           net::ListenerOptions{ProxyKindName(kind), config->listen},

@@ -99,6 +99,12 @@ void AddProxyOptions(OptionTable* t, ProxyOptions* o) {
   t->Add({"console", "connect_timeout", "", "5",
           "seconds to connect to a console's host:port (Porthole)",
           StoreDuration(&o->connect_timeout)});
+  t->Add({"console", "recheck_inventory_max_age", "", "3",
+          "seconds: at connect, a console's host:port is re-checked in the "
+          "fleet's inventory when the server's agent confirmed it (a "
+          "heartbeat, every second) within this long, else by asking the "
+          "agent; 0: always ask the agent (Porthole)",
+          StoreDuration(&o->recheck_inventory_max_age)});
   t->Add({"console", "handshake_timeout", "", "10",
           "seconds a client gets to send its request head and finish TLS "
           "(Porthole)",

@@ -55,6 +55,10 @@ struct ProxyOptions {
   // No payload either way for this long ends a session; zero: no limit.
   absl::Duration idle_timeout = absl::ZeroDuration();
   absl::Duration connect_timeout = absl::Seconds(5);  // TCP to the console
+  // The port re-check reads the fleet's inventory when the server's agent
+  // confirmed it (a heartbeat) within this long, else asks the agent
+  // (GetConsole). Zero: always ask the agent.
+  absl::Duration recheck_inventory_max_age = absl::Seconds(3);
   // The request head (and the TLS handshake) must arrive within this.
   absl::Duration handshake_timeout = absl::Seconds(10);
   // What the controller passes to ConsoleProxy::Stop on SIGTERM.

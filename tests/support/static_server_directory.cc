@@ -37,6 +37,7 @@ absl::StatusOr<v1::GetConsoleResponse> StaticServerDirectory::GetConsole(
   {
     absl::MutexLock lock(&mu_);
     last_request_id_ = request_id;
+    ++get_console_calls_;
   }
   std::optional<Server> stored = inventory_.Find(server.domain.uuid());
   if (!stored.has_value()) {
@@ -91,6 +92,19 @@ void StaticServerDirectory::SetHostInSync(std::string_view host, bool in_sync) {
     if (server.host == host) *snapshot.add_domains() = server.domain;
   }
   inventory_.Apply(host, snapshot);
+}
+
+absl::Time StaticServerDirectory::ConfirmedAt(std::string_view host) const {
+  return inventory_.ConfirmedAt(host);
+}
+
+void StaticServerDirectory::Confirm(std::string_view host, absl::Time at) {
+  inventory_.Confirm(host, at);
+}
+
+int StaticServerDirectory::get_console_calls() const {
+  absl::MutexLock lock(&mu_);
+  return get_console_calls_;
 }
 
 std::string StaticServerDirectory::last_request_id() const {

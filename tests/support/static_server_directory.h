@@ -30,6 +30,7 @@ class StaticServerDirectory : public ServerDirectory {
   absl::StatusOr<agent::v1::GetConsoleResponse> GetConsole(
       const Server& server, agent::v1::Protocol protocol,
       const std::string& request_id) override;
+  absl::Time ConfirmedAt(std::string_view host) const override;
 
   // Adds the server, or replaces the one with the same uuid, by the
   // inventory's upsert rules (an inactive copy on another host does not
@@ -40,8 +41,12 @@ class StaticServerDirectory : public ServerDirectory {
   // host_connected = false, and a miss is UNAVAILABLE naming it). true: it
   // is in sync again, its servers connected.
   void SetHostInSync(std::string_view host, bool in_sync);
+  // As a HEARTBEAT from the host's agent received `at` (ignored while the
+  // host is not in sync).
+  void Confirm(std::string_view host, absl::Time at);
   // The request_id of the latest GetConsole call ("" before the first).
   std::string last_request_id() const;
+  int get_console_calls() const;
 
  private:
   void AddHost(std::string_view host);
@@ -49,6 +54,7 @@ class StaticServerDirectory : public ServerDirectory {
   ServerInventory inventory_;
   mutable absl::Mutex mu_;
   std::string last_request_id_ ABSL_GUARDED_BY(mu_);
+  int get_console_calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace porthole::controller

@@ -9,12 +9,15 @@
 #include <gtest/gtest.h>
 #include <libvirt/libvirt.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "agent/domain/inventory.h"
 #include "tests/agent/libvirt/test_domains.h"
 #include "tests/support/child_process.h"
@@ -50,6 +53,7 @@ LibvirtHostOptions TestOptions(std::string uri) {
   options.keepalive_count = 1;
   options.reconnect_min_backoff = absl::Milliseconds(50);
   options.reconnect_max_backoff = absl::Milliseconds(500);
+  options.heartbeat_interval = absl::ZeroDuration();  // see Heartbeat_ below
   return options;
 }
 
@@ -115,6 +119,35 @@ TEST_F(NodeFileTest, Start_NodeFile_ConnectsAndResyncsEveryDomain) {
   EXPECT_EQ(StateIn(inventory_, kSpiceUuid), v1::DOMAIN_STATE_RUNNING);
   EXPECT_EQ(StateIn(inventory_, kOffUuid), v1::DOMAIN_STATE_SHUTOFF);
   std::lock_guard lock(changes_mu);
+  ASSERT_FALSE(changes.empty());
+  EXPECT_EQ(changes.front(), v1::CHANGE_TYPE_RESYNCED);
+}
+
+TEST_F(NodeFileTest, Heartbeat_WhileConnected_EveryInterval_AfterTheResync) {
+  std::vector<v1::ChangeType> changes;
+  absl::Mutex changes_mu;
+  v1::WatchDomainsResponse snapshot;
+  inventory_.Subscribe(
+      [&](const v1::WatchDomainsResponse& m) {
+        absl::MutexLock lock(&changes_mu);
+        changes.push_back(m.change());
+      },
+      &snapshot);
+  LibvirtHostOptions options = TestOptions(uri());
+  options.heartbeat_interval = absl::Milliseconds(20);
+  LibvirtHost host(options, &inventory_);
+  ASSERT_TRUE(host.Start().ok());
+  auto heartbeats = [&] {
+    absl::MutexLock lock(&changes_mu);
+    return std::count(changes.begin(), changes.end(),
+                      v1::CHANGE_TYPE_HEARTBEAT);
+  };
+  EXPECT_TRUE(WaitFor([&] { return heartbeats() >= 3; }, 5s));
+  host.Stop();
+  const auto after_stop = heartbeats();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(heartbeats(), after_stop);  // the timer went with the connection
+  absl::MutexLock lock(&changes_mu);
   ASSERT_FALSE(changes.empty());
   EXPECT_EQ(changes.front(), v1::CHANGE_TYPE_RESYNCED);
 }

@@ -27,6 +27,8 @@ class ConsoleAgentServiceTest : public ::testing::Test {
     LibvirtHostOptions options;
     options.uri = "test://" + testing::WriteWorkedExampleNode(dir_.path());
     options.xml.proxyclient_address = "192.0.2.10";
+    // The stream tests read exact sequences of changes.
+    options.heartbeat_interval = absl::ZeroDuration();
     host_ = std::make_unique<LibvirtHost>(options, &inventory_);
     ASSERT_TRUE(host_->Start().ok());
     service_ = std::make_unique<ConsoleAgentService>(&inventory_, host_.get(),

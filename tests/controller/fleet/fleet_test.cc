@@ -155,6 +155,41 @@ TEST_F(FleetTest, DomainStartedAndStoppedElsewhere_IsTrackedAndRevoked) {
                                std::chrono::seconds(10)));
 }
 
+// The heartbeat contract the proxy's inventory re-check relies on: a
+// confirmation received after a change was made holds that change.
+TEST_F(FleetTest, Heartbeats_ConfirmTheInventory_AChangeBeforeOneIsInIt) {
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return fleet_->ConfirmedAt("compute-a") >
+               absl::Now() - absl::Seconds(3);
+      },
+      std::chrono::seconds(10)));
+  const std::string xml_path = dir_.path() + "/fleet-vm.xml";
+  testing::WriteFile(xml_path, DomainXml());
+  ASSERT_EQ(
+      Virsh(libvirtd_.test_uri(), "define " + xml_path + "; start fleet-vm",
+            dir_.path() + "/virsh.log"),
+      0)
+      << testing::ReadFile(dir_.path() + "/virsh.log");
+  // Two heartbeats (1 s apart) after virsh returned: the agent had the
+  // events when the second one ticked.
+  const absl::Time started = absl::Now();
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return fleet_->ConfirmedAt("compute-a") > started + absl::Seconds(1);
+      },
+      std::chrono::seconds(10)));
+  std::optional<Server> known = Known(kNewUuid);
+  ASSERT_TRUE(known.has_value());
+  EXPECT_EQ(known->domain.state(), v1::DOMAIN_STATE_RUNNING);
+
+  agent_a_->Signal(SIGKILL);
+  agent_a_->Wait(std::chrono::seconds(5));
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return fleet_->ConfirmedAt("compute-a") == absl::InfinitePast(); },
+      std::chrono::seconds(10)));
+}
+
 TEST_F(FleetTest, AgentKilled_ErrorsWithinTimeout_ThenRecoversOnRestart) {
   absl::StatusOr<Server> vnc = fleet_->Find(kNodeVnc);
   ASSERT_TRUE(vnc.ok()) << vnc.status();

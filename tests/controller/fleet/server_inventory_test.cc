@@ -160,6 +160,31 @@ TEST_F(ServerInventoryTest, StreamBreak_KeepsServersDisconnected_NotInSync) {
   EXPECT_TRUE(Connected(kA));
 }
 
+TEST_F(ServerInventoryTest, Confirm_OnlyInSync_ResetByDownOrLostLibvirt) {
+  const absl::Time t = absl::FromUnixSeconds(1'800'000'000);
+  inventory_.Confirm("c1", t);  // not in sync yet: no confirmation
+  EXPECT_EQ(inventory_.ConfirmedAt("c1"), absl::InfinitePast());
+  inventory_.Apply("c1", Snapshot({D(kA)}));
+  inventory_.Confirm("c1", t);
+  EXPECT_EQ(inventory_.ConfirmedAt("c1"), t);
+  EXPECT_EQ(inventory_.ConfirmedAt("c2"), absl::InfinitePast());
+  EXPECT_EQ(inventory_.ConfirmedAt("not-configured"), absl::InfinitePast());
+  // A heartbeat message itself changes nothing.
+  EXPECT_THAT(inventory_.Apply("c1", Message(v1::CHANGE_TYPE_HEARTBEAT, {})),
+              IsEmpty());
+  EXPECT_EQ(HostOf(kA), "c1");
+  // Losing libvirt, or the stream, ends the confirmation until the next one.
+  inventory_.Apply("c1", Message(v1::CHANGE_TYPE_DISCONNECTED, {}, false));
+  EXPECT_EQ(inventory_.ConfirmedAt("c1"), absl::InfinitePast());
+  inventory_.Apply("c1", Message(v1::CHANGE_TYPE_RESYNCED, {D(kA)}));
+  inventory_.Confirm("c1", t + absl::Seconds(1));
+  EXPECT_EQ(inventory_.ConfirmedAt("c1"), t + absl::Seconds(1));
+  inventory_.MarkAgentDown("c1");
+  EXPECT_EQ(inventory_.ConfirmedAt("c1"), absl::InfinitePast());
+  inventory_.Confirm("c1", t + absl::Seconds(2));  // stray, after the break
+  EXPECT_EQ(inventory_.ConfirmedAt("c1"), absl::InfinitePast());
+}
+
 TEST_F(ServerInventoryTest, ServerAppearingOnAnotherHost_IsGoneFromTheOldOne) {
   inventory_.Apply("c1", Snapshot({D(kA)}));
   inventory_.Apply("c2", Snapshot({}));

@@ -60,8 +60,9 @@ class ConsoleAdmissionTest : public ::testing::Test {
   AdmissionResult Admit(const std::string& target,
                         ProxyKind kind = ProxyKind::kNoVnc,
                         std::optional<std::string> origin = std::nullopt) {
-    ConsoleAdmission admission(kind, store_.get(), &directory_, &*origins_,
-                               [this] { return now_.load(); });
+    ConsoleAdmission admission(
+        kind, store_.get(), &directory_, &*origins_,
+        [this] { return now_.load(); }, recheck_inventory_max_age_);
     AdmissionRequest request;
     request.target = target;
     request.origin.origin = std::move(origin);
@@ -79,6 +80,7 @@ class ConsoleAdmissionTest : public ::testing::Test {
   StaticServerDirectory directory_;
   std::optional<OriginPolicy> origins_;
   std::atomic<int64_t> now_{kNow};
+  absl::Duration recheck_inventory_max_age_ = absl::Seconds(3);
 };
 
 TEST_F(ConsoleAdmissionTest, ValidToken_IsAdmittedWithItsEndpoint) {
@@ -160,6 +162,66 @@ TEST_F(ConsoleAdmissionTest, AgentDownOrServerStopped_IsBackendUnreachable) {
   stopped.domain.set_state(v1::DOMAIN_STATE_SHUTOFF);
   directory_.Upsert(stopped);
   EXPECT_EQ(Reason(Admit("/?token=" + token)), "backend-unreachable");
+}
+
+// The port re-check from the inventory: only while the host's agent has
+// confirmed it recently (a heartbeat), and with the same rules.
+
+TEST_F(ConsoleAdmissionTest, HostConfirmedJustNow_RecheckReadsTheInventory) {
+  std::string token = Issue();
+  directory_.Confirm("compute-a", absl::Now());
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "ok");
+  EXPECT_EQ(directory_.get_console_calls(), 0);
+}
+
+TEST_F(ConsoleAdmissionTest, HostConfirmed_PortReusedInTheInventory_Refused) {
+  // CVE-2013-0335 through the inventory path: the change that moved the
+  // console arrived before the heartbeat.
+  std::string token = Issue();
+  directory_.Upsert(VncServer(5902));
+  directory_.Confirm("compute-a", absl::Now());
+  AdmissionResult r = Admit("/?token=" + token);
+  EXPECT_EQ(Reason(r), "token-invalid");
+  EXPECT_NE(r.rejection->detail.find("console moved"), std::string::npos);
+  Server stopped = VncServer(5901);
+  stopped.domain.set_state(v1::DOMAIN_STATE_SHUTOFF);
+  directory_.Upsert(stopped);
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "backend-unreachable");
+  EXPECT_EQ(directory_.get_console_calls(), 0);
+}
+
+TEST_F(ConsoleAdmissionTest, ConfirmationOlderThanMaxAge_AsksTheAgent) {
+  std::string token = Issue();
+  directory_.Confirm("compute-a", absl::Now() - absl::Seconds(4));
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "ok");
+  EXPECT_EQ(directory_.get_console_calls(), 1);
+}
+
+TEST_F(ConsoleAdmissionTest, MaxAgeZero_AlwaysAsksTheAgent) {
+  recheck_inventory_max_age_ = absl::ZeroDuration();
+  std::string token = Issue();
+  directory_.Confirm("compute-a", absl::Now());
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "ok");
+  EXPECT_EQ(directory_.get_console_calls(), 1);
+}
+
+TEST_F(ConsoleAdmissionTest, AgentWentDownAfterConfirming_AsksTheAgent) {
+  std::string token = Issue();
+  directory_.Confirm("compute-a", absl::Now());
+  directory_.SetHostInSync("compute-a", false);
+  AdmissionResult r = Admit("/?token=" + token);
+  EXPECT_EQ(Reason(r), "backend-unreachable");
+  EXPECT_EQ(directory_.get_console_calls(), 1);
+}
+
+TEST_F(ConsoleAdmissionTest, OtherHostConfirmed_DoesNotCountForThisOne) {
+  std::string token = Issue();
+  directory_.Upsert(VncServer(5901, "compute-b"));
+  directory_.Remove(kVm);
+  directory_.Upsert(VncServer(5901));
+  directory_.Confirm("compute-b", absl::Now());
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "ok");
+  EXPECT_EQ(directory_.get_console_calls(), 1);
 }
 
 TEST(ChooseSubprotocol, BinaryEchoedNoneOkBase64OnlyRefused) {
