@@ -18,8 +18,15 @@ using controller::ConsoleProxy;
 using controller::Fleet;
 using controller::ProxyOptions;
 
-void WaitForDomain(Fleet& fleet, const std::string& uuid) {
-  for (int i = 0; i < 200 && !fleet.Find(uuid).ok(); ++i) {
+// Until the agent's domain is known and the agent has confirmed the
+// inventory once (a heartbeat): the steady state of a running controller,
+// whose port re-check then needs no agent round trip.
+void WaitForSteadyState(Fleet& fleet, const std::string& uuid) {
+  for (int i = 0; i < 200; ++i) {
+    if (fleet.Find(uuid).ok() &&
+        fleet.ConfirmedAt("bench") != absl::InfinitePast()) {
+      return;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
@@ -44,7 +51,7 @@ int ServeConsoleProxy(const ServeOptions& options) {
   fleet_options.agents = {{"bench", options.agent_address}};
   Fleet fleet(fleet_options, [](const std::string&, std::string_view) {});
   if (!fleet.Start().ok()) return 1;
-  WaitForDomain(fleet, options.domain_uuid);
+  WaitForSteadyState(fleet, options.domain_uuid);
   auto store = controller::SqliteTokenStore::Open(options.token_store);
   if (!store.ok()) return 1;
   ConsoleProxy proxy(NoVncOnlyWithoutCaps(), store->get(), &fleet);
