@@ -80,7 +80,9 @@ TEST_F(PolicyProcessTest, FileGrantingConsolesToACustomRole_GivesItAUrl) {
 }
 
 TEST_F(PolicyProcessTest, FileDenyingConsolesToMembers_Gives403) {
-  Start("{\"os_compute_api:os-remote-consoles\": \"rule:context_is_admin\"}\n");
+  Start(
+      "{\"os_compute_api:os-remote-consoles\": \"rule:context_is_admin\",\n"
+      " \"os_compute_api:os-remote-console\": \"@\"}\n");
   HttpReply denied = Console(kVnc, kAliceToken);
   EXPECT_EQ(denied.status, 403);
   EXPECT_EQ(FaultMessageOf(denied, "forbidden"), kConsolesDenied);
@@ -91,6 +93,12 @@ TEST_F(PolicyProcessTest, FileDenyingConsolesToMembers_Gives403) {
       R"({"os-getVNCConsole": {"type": "novnc"}})");
   EXPECT_EQ(FaultMessageOf(legacy, "forbidden"), kConsolesDenied);
   EXPECT_EQ(Console(kVnc, kAdminToken).status, 200);
+  // A rule name Porthole never checks (here a typo) is a warning, not fatal.
+  EXPECT_NE(stack_.ControllerLog().find(
+                "rules Porthole does not check (a typo, or another service's): "
+                "os_compute_api:os-remote-console"),
+            std::string::npos)
+      << stack_.ControllerLog();
 }
 
 TEST_F(PolicyProcessTest, BadFileAtStartup_Exits2NamingTheLine) {
