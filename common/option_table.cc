@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/text.h"
 
 namespace porthole {
 namespace {
@@ -100,7 +101,8 @@ absl::StatusOr<std::vector<std::string>> OptionTable::ApplyFlags(
 
 absl::Status OptionTable::Load(const std::vector<std::string>& args,
                                const std::string& default_path,
-                               std::vector<std::string>* rest) const {
+                               std::vector<std::string>* rest,
+                               std::string* config_file) const {
   if (absl::Status s = ApplyDefaults(); !s.ok()) return s;
   std::string path = default_path;
   bool named = false;
@@ -116,6 +118,7 @@ absl::Status OptionTable::Load(const std::vector<std::string>& args,
       flags.push_back(args[i]);
     }
   }
+  if (config_file != nullptr) config_file->clear();
   if (named || std::filesystem::exists(path)) {
     absl::StatusOr<IniFile> ini = IniFile::Load(path);
     if (!ini.ok()) return ini.status();
@@ -123,6 +126,7 @@ absl::Status OptionTable::Load(const std::vector<std::string>& args,
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": ", std::string(s.message())));
     }
+    if (config_file != nullptr) *config_file = path;
   }
   absl::StatusOr<std::vector<std::string>> leftover = ApplyFlags(flags);
   if (!leftover.ok()) return leftover.status();
@@ -225,6 +229,18 @@ absl::StatusOr<long> ParseInteger(std::string_view text, long min, long max) {
 OptionSetter StoreString(std::string* out) {
   return [out](const std::string& v) {
     *out = v;
+    return absl::OkStatus();
+  };
+}
+
+OptionSetter StoreList(std::vector<std::string>* out, bool lowercase) {
+  return [out, lowercase](const std::string& v) {
+    out->clear();
+    for (std::string_view item : Split(v, ',')) {
+      std::string text(Trim(item));
+      if (lowercase) text = AsciiLower(text);
+      if (!text.empty()) out->push_back(std::move(text));
+    }
     return absl::OkStatus();
   };
 }

@@ -47,10 +47,12 @@ class OptionTable {
   // The whole sequence a daemon runs at startup: defaults, then the INI file
   // named by --config (or `default_path`; a missing default file is fine, a
   // missing named one is an error), then flags. Arguments that are not table
-  // options go to `rest`.
+  // options go to `rest`; the file read (empty: none) to `*config_file` when
+  // given, so that relative paths in it can be resolved against its folder.
   absl::Status Load(const std::vector<std::string>& args,
                     const std::string& default_path,
-                    std::vector<std::string>* rest) const;
+                    std::vector<std::string>* rest,
+                    std::string* config_file = nullptr) const;
 
   std::string Usage(std::string_view program) const;
 
@@ -79,6 +81,8 @@ absl::StatusOr<long> ParseInteger(std::string_view text, long min, long max);
 // Ready-made Option::set functions that parse and store into `*out`.
 using OptionSetter = std::function<absl::Status(const std::string&)>;
 OptionSetter StoreString(std::string* out);
+// Comma-separated items, trimmed, empty ones dropped (lowered if asked).
+OptionSetter StoreList(std::vector<std::string>* out, bool lowercase = false);
 OptionSetter StoreBool(bool* out);
 OptionSetter StoreDuration(absl::Duration* out);
 OptionSetter StoreLogLevel(LogLevel* out);

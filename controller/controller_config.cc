@@ -1,6 +1,9 @@
 #include "controller/controller_config.h"
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
+#include "controller/policy/policy_file.h"
 
 namespace porthole::controller {
 namespace {
@@ -41,6 +44,16 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          "one line per API token: TOKEN USER_ID PROJECT_ID ROLE[,ROLE...]; "
          "re-read on SIGHUP",
          StoreString(&c->tokens_file)});
+  t.Add({"oslo_policy", "policy_file", "policy-file", "",
+         "YAML or JSON file of oslo.policy rules overriding Nova's defaults "
+         "(relative: to this file's folder); empty: the defaults; re-read "
+         "on SIGHUP",
+         StoreString(&c->policy.policy_file)});
+  t.Add({"oslo_policy", "policy_dirs", "", "",
+         "comma-separated folders whose files override policy_file, in name "
+         "order (relative: to this file's folder; missing: ignored); re-read "
+         "on SIGHUP",
+         StoreList(&c->policy.policy_dirs)});
   t.Add({"oslo_middleware", "max_request_body_size", "", "65536",
          "larger request bodies get 413 without being read",
          StoreInteger(&c->api.max_body_bytes, 1, 16 << 20)});
@@ -148,9 +161,17 @@ OptionTable ControllerOptions(ControllerConfig* c) {
 absl::StatusOr<ControllerConfig> LoadControllerConfig(
     const std::vector<std::string>& args, std::vector<std::string>* rest) {
   ControllerConfig config;
-  absl::Status s =
-      ControllerOptions(&config).Load(args, kDefaultControllerConfigPath, rest);
+  std::string config_file;
+  absl::Status s = ControllerOptions(&config).Load(
+      args, kDefaultControllerConfigPath, rest, &config_file);
   if (!s.ok()) return s;
+  const std::string config_dir =
+      std::filesystem::path(config_file).parent_path().string();
+  config.policy.policy_file =
+      ResolvePolicyPath(config.policy.policy_file, config_dir);
+  for (std::string& dir : config.policy.policy_dirs) {
+    dir = ResolvePolicyPath(dir, config_dir);
+  }
   // A console type that is off has no proxy either.
   config.proxy.novnc.enabled &= config.api.consoles.vnc_enabled;
   config.proxy.spice.enabled &= config.api.consoles.spice_enabled;

@@ -12,6 +12,7 @@
 #include "controller/api/api_config.h"
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
+#include "controller/policy/policy_enforcer.h"
 #include "controller/proxy/proxy_options.h"
 
 namespace porthole::controller {
@@ -29,6 +30,9 @@ struct ControllerConfig {
   ApiConfig api;           // consoles, body limit, links, default project
   std::string auth_strategy = "tokens";  // tokens | noauth2
   std::string tokens_file = "/etc/porthole/api-tokens";
+  // [oslo_policy] policy_file and policy_dirs, relative ones resolved
+  // against the configuration file's folder.
+  PolicyFiles policy;
   FleetOptions fleet;
   std::string token_store = "sqlite:///var/lib/porthole/tokens.db";
   absl::Duration purge_interval = absl::Seconds(60);

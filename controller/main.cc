@@ -17,6 +17,7 @@
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
 #include "controller/net/event_loop.h"
+#include "controller/policy/policy_enforcer.h"
 #include "controller/proxy/console_proxy.h"
 #include "controller/tokens/token_store_factory.h"
 
@@ -28,10 +29,10 @@ int Fail(const absl::Status& status, int code = 1) {
   return code;
 }
 
-// The parts of the configuration that SIGHUP re-reads: the agent list and
-// the API tokens file. Everything else needs a restart.
+// The parts of the configuration that SIGHUP re-reads: the agent list, the
+// API tokens file and the policy files. Everything else needs a restart.
 void Reload(const std::vector<std::string>& args, Fleet& fleet,
-            TokensFileAuthenticator* tokens_file) {
+            TokensFileAuthenticator* tokens_file, PolicyEnforcer& policy) {
   std::vector<std::string> rest;
   absl::StatusOr<ControllerConfig> fresh = LoadControllerConfig(args, &rest);
   if (!fresh.ok()) {
@@ -46,7 +47,11 @@ void Reload(const std::vector<std::string>& args, Fleet& fleet,
                std::string(s.message()));
     }
   }
-  LogInfo("controller", "SIGHUP: reloaded agents and API tokens ",
+  if (absl::Status s = policy.Reload(); !s.ok()) {
+    LogError("controller",
+             "SIGHUP: keeping the old policy: ", std::string(s.message()));
+  }
+  LogInfo("controller", "SIGHUP: reloaded agents, API tokens and policy ",
           LogField("agents", std::to_string(fresh->fleet.agents.size())));
 }
 
@@ -71,6 +76,10 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
     authenticator = std::move(*loaded);
   }
 
+  absl::StatusOr<std::unique_ptr<PolicyEnforcer>> policy =
+      PolicyEnforcer::Load(config.policy);
+  if (!policy.ok()) return Fail(policy.status(), 2);
+
   TokenStore* tokens = store->get();
   Fleet fleet(config.fleet, [tokens](const std::string& uuid,
                                      std::string_view reason) {
@@ -86,7 +95,8 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
         absl::StrCat("[agents] TLS: ", std::string(s.message()))));
   }
 
-  ApiHandler api(config.api, authenticator.get(), &fleet, tokens);
+  ApiHandler api(config.api, authenticator.get(), &fleet, tokens,
+                 policy->get());
   // The one event loop of every listener; declared before the servers so
   // that it goes after them, and stopped explicitly once they have stopped.
   net::EventLoop loop(config.network_threads);
@@ -132,7 +142,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
     if (!sig) continue;
     if (*sig == SIGHUP) {
       notifier.Reloading();
-      Reload(args, fleet, tokens_file);
+      Reload(args, fleet, tokens_file, **policy);
       notifier.Ready("serving");
       continue;
     }

@@ -17,6 +17,7 @@
 #include "controller/api/json_body.h"
 #include "controller/api/microversion.h"
 #include "controller/api/nova_error.h"
+#include "controller/api/policy.h"
 #include "controller/api/remote_consoles.h"
 #include "controller/api/request_context.h"
 #include "controller/api/router.h"
@@ -158,11 +159,15 @@ HttpResponse RunRoute(const RequestContext& context, const Route& route,
 }  // namespace
 
 ApiHandler::ApiHandler(ApiConfig config, const Authenticator* authenticator,
-                       ServerDirectory* servers, TokenStore* tokens)
+                       ServerDirectory* servers, TokenStore* tokens,
+                       const PolicyEnforcer* policy)
     : config_(std::move(config)),
       authenticator_(authenticator),
       servers_(servers),
       tokens_(tokens),
+      default_policy_(policy == nullptr ? PolicyEnforcer::NovaDefaults()
+                                        : nullptr),
+      policy_(policy == nullptr ? default_policy_.get() : policy),
       issuer_(config_.consoles, tokens, config_.clock),
       console_urls_(std::make_unique<RateLimiter>(config_.console_url_limit)) {}
 
@@ -264,6 +269,8 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request,
     if (!decision.allowed) return with_version(ConsoleUrlsOverLimit(decision));
   }
 
+  std::shared_ptr<const PolicyRuleSet> policy = policy_->Current();
+  PolicyCredentials credentials = CredentialsOf(*principal, *policy);
   RequestContext context{
       .request = request,
       .request_id = request_id,
@@ -271,6 +278,8 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request,
       .link_prefix = link_prefix,
       .mount_path = legacy_v2 ? "/v2" : "/v2.1",
       .principal = *std::move(principal),
+      .policy = std::move(policy),
+      .credentials = std::move(credentials),
       .version = legacy_v2 ? kMinApiVersion : negotiation.version,
       .project_in_url = route.project_id.has_value(),
   };

@@ -10,6 +10,7 @@
 #include "controller/consoles/console_issuer.h"
 #include "controller/fleet/server_directory.h"
 #include "controller/http/http_message.h"
+#include "controller/policy/policy_enforcer.h"
 #include "controller/tokens/token_store.h"
 
 namespace porthole::controller {
@@ -31,13 +32,19 @@ namespace porthole::controller {
 // microversion headers. One access-log line per request, with the path
 // only (no query) and console tokens redacted.
 //
+// Policy: each authenticated request takes the enforcer's current rule set
+// once and is decided by it (controller/policy/, Nova's defaults unless an
+// operator's file overrides them).
+//
 // Holds its config, the console URL limiter and the pointers it was given,
-// which must outlive it. Handle() is thread-safe as long as the
-// authenticator, directory and store are (they all are).
+// which must outlive it; without `policy`, its own Nova-defaults enforcer.
+// Handle() is thread-safe as long as the authenticator, directory, store and
+// enforcer are (they all are).
 class ApiHandler {
  public:
   ApiHandler(ApiConfig config, const Authenticator* authenticator,
-             ServerDirectory* servers, TokenStore* tokens);
+             ServerDirectory* servers, TokenStore* tokens,
+             const PolicyEnforcer* policy = nullptr);
 
   HttpResponse Handle(const HttpRequest& request) const;
 
@@ -55,6 +62,8 @@ class ApiHandler {
   const Authenticator* authenticator_;
   ServerDirectory* servers_;
   TokenStore* tokens_;
+  std::unique_ptr<PolicyEnforcer> default_policy_;  // when none was given
+  const PolicyEnforcer* policy_;
   ConsoleIssuer issuer_;
   // Behind a pointer: Handle() is const, the buckets change.
   std::unique_ptr<RateLimiter> console_urls_;

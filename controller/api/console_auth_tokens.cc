@@ -48,7 +48,7 @@ absl::StatusOr<Json> ShowConsoleAuthToken(const RequestContext& context,
     if (!query.ok()) return query;
   }
   absl::Status allowed =
-      CheckAdmin(context.principal, kConsoleAuthTokensPolicy);
+      Authorize(context, kConsoleAuthTokensPolicy, CallerTarget(context));
   if (!allowed.ok()) return allowed;
 
   absl::StatusOr<std::optional<ConsoleAuthRecord>> record =

@@ -1,37 +1,42 @@
 #include "controller/api/policy.h"
 
+#include <utility>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/text.h"
+#include "controller/api/request_context.h"
 
 namespace porthole::controller {
 namespace {
 
-absl::Status Denied(std::string_view policy) {
-  return absl::PermissionDeniedError(absl::StrCat(
-      "Policy doesn't allow ", std::string(policy), " to be performed."));
+bool Holds(const std::vector<std::string>& roles, std::string_view role) {
+  for (const std::string& held : roles) {
+    if (absl::EqualsIgnoreCase(held, ToAbsl(role))) return true;
+  }
+  return false;
 }
 
 }  // namespace
 
-bool HasRoleOrImplied(const Principal& principal, std::string_view role) {
-  if (principal.HasRole(role) || principal.is_admin()) return true;
-  return role == "reader" && principal.HasRole("member");
-}
-
-absl::Status CheckProjectRoleOrAdmin(const Principal& principal,
-                                     std::string_view role,
-                                     std::string_view target_project,
-                                     std::string_view policy) {
-  if (principal.is_admin()) return absl::OkStatus();
-  if (HasRoleOrImplied(principal, role) && !target_project.empty() &&
-      principal.project_id == target_project) {
-    return absl::OkStatus();
+std::vector<std::string> WithImpliedRoles(std::vector<std::string> roles) {
+  // Each role with the one it implies, in the order of the chain.
+  constexpr std::pair<const char*, const char*> kImplies[] = {
+      {"admin", "member"}, {"member", "reader"}};
+  for (const auto& [role, implied] : kImplies) {
+    if (Holds(roles, role) && !Holds(roles, implied)) {
+      roles.emplace_back(implied);
+    }
   }
-  return Denied(policy);
+  return roles;
 }
 
-absl::Status CheckAdmin(const Principal& principal, std::string_view policy) {
-  if (principal.is_admin()) return absl::OkStatus();
-  return Denied(policy);
+PolicyCredentials CredentialsOf(const Principal& principal,
+                                const PolicyRuleSet& rules) {
+  PolicyCredentials credentials{principal.user_id, principal.project_id,
+                                WithImpliedRoles(principal.roles), false};
+  credentials.is_admin = rules.IsAdmin(credentials);
+  return credentials;
 }
 
 std::string EffectiveProject(const Server& server,
@@ -40,11 +45,29 @@ std::string EffectiveProject(const Server& server,
   return default_project;
 }
 
-bool CanSee(const Principal& principal, const Server& server,
+PolicyTarget ServerTarget(const Server& server,
+                          const std::string& default_project) {
+  return {EffectiveProject(server, default_project), server.domain.user_id()};
+}
+
+PolicyTarget CallerTarget(const RequestContext& context) {
+  return {context.principal.project_id, context.principal.user_id};
+}
+
+absl::Status Authorize(const RequestContext& context, std::string_view rule,
+                       const PolicyTarget& target) {
+  if (context.policy->Allows(rule, context.credentials, target)) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "Policy doesn't allow ", std::string(rule), " to be performed."));
+}
+
+bool CanSee(const RequestContext& context, const Server& server,
             const std::string& default_project) {
-  if (principal.is_admin()) return true;
-  std::string project = EffectiveProject(server, default_project);
-  return !project.empty() && project == principal.project_id;
+  if (context.credentials.is_admin) return true;
+  const std::string project = EffectiveProject(server, default_project);
+  return !project.empty() && project == context.credentials.project_id;
 }
 
 }  // namespace porthole::controller

@@ -3,48 +3,55 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "controller/auth/authenticator.h"
 #include "controller/fleet/server_directory.h"
+#include "controller/policy/nova_policy_defaults.h"
+#include "controller/policy/policy_credentials.h"
+#include "controller/policy/policy_rule_set.h"
 
 namespace porthole::controller {
 
-// Nova's default policies for the routes Porthole serves, and who may see
-// which server. Roles imply each other as Keystone's default implied roles
-// do: admin -> member -> reader.
+struct RequestContext;
 
-inline constexpr char kRemoteConsolesPolicy[] =
-    "os_compute_api:os-remote-consoles";
-inline constexpr char kConsoleAuthTokensPolicy[] =
-    "os_compute_api:os-console-auth-tokens";
-inline constexpr char kServersIndexPolicy[] = "os_compute_api:servers:index";
-inline constexpr char kServersDetailPolicy[] = "os_compute_api:servers:detail";
-inline constexpr char kServersShowPolicy[] = "os_compute_api:servers:show";
-inline constexpr char kServersIndexAllTenantsPolicy[] =
-    "os_compute_api:servers:index:get_all_tenants";
-inline constexpr char kServersDetailAllTenantsPolicy[] =
-    "os_compute_api:servers:detail:get_all_tenants";
+// The API's side of the policy (controller/policy/ is the engine): who the
+// caller is to the rules, what each route is checked against, and Nova's
+// 403. Pure.
 
-bool HasRoleOrImplied(const Principal& principal, std::string_view role);
+// `roles` with the roles Keystone's default implied roles add: admin ->
+// member -> reader. A Keystone token already lists them; a tokens-file or
+// noauth2 principal may not. The one place Porthole implies roles.
+std::vector<std::string> WithImpliedRoles(std::vector<std::string> roles);
 
-// PERMISSION_DENIED "Policy doesn't allow <policy> to be performed." unless
-// the principal is admin, or has `role` (or one implying it) in
-// `target_project` (which must be non-empty to match).
-absl::Status CheckProjectRoleOrAdmin(const Principal& principal,
-                                     std::string_view role,
-                                     std::string_view target_project,
-                                     std::string_view policy);
-// The same for `role:admin` alone (context_is_admin).
-absl::Status CheckAdmin(const Principal& principal, std::string_view policy);
+// The caller as a rule sees it: the principal's ids, its roles with the
+// implied ones, and is_admin as Nova computes it (`context_is_admin`).
+PolicyCredentials CredentialsOf(const Principal& principal,
+                                const PolicyRuleSet& rules);
 
 // The project a server belongs to: its Nova owner, else `default_project`
 // (which may be empty: then the server belongs to no project).
 std::string EffectiveProject(const Server& server,
                              const std::string& default_project);
 
-// Admins see every server; others only those of their own project.
-bool CanSee(const Principal& principal, const Server& server,
+// What a rule on a server is checked against: its project and user.
+PolicyTarget ServerTarget(const Server& server,
+                          const std::string& default_project);
+// Nova's target when a route names no resource: the caller's own project.
+PolicyTarget CallerTarget(const RequestContext& context);
+
+// OK when the request's policy lets its caller do `rule` on `target`; else
+// PERMISSION_DENIED "Policy doesn't allow <rule> to be performed." (403).
+absl::Status Authorize(const RequestContext& context, std::string_view rule,
+                       const PolicyTarget& target);
+
+// Whether a lookup or listing may show the server at all: admins
+// (context_is_admin) see every server, others only their project's, as
+// Nova's database query does. A server they cannot see is 404, never 403;
+// the reader rules (servers:show, ...) then decide what they may do with
+// one they can see.
+bool CanSee(const RequestContext& context, const Server& server,
             const std::string& default_project);
 
 }  // namespace porthole::controller

@@ -23,7 +23,7 @@ absl::Status ResourceNotFound() {
 
 absl::Status Unreachable(const RequestContext& context, const Server& server) {
   // Compute host names are admin-only in Nova (OS-EXT-SRV-ATTR:host).
-  if (context.principal.is_admin()) {
+  if (context.credentials.is_admin) {
     return absl::UnavailableError(absl::StrCat(
         "Compute host ", server.host, " is unreachable; try again later."));
   }
@@ -116,9 +116,8 @@ absl::StatusOr<Json> RunConsoleAction(const RequestContext& context,
   }
   // The legacy actions check the policy against the caller's own project,
   // before the lookup.
-  absl::Status allowed = CheckProjectRoleOrAdmin(context.principal, "member",
-                                                 context.principal.project_id,
-                                                 kRemoteConsolesPolicy);
+  absl::Status allowed =
+      Authorize(context, kRemoteConsolesPolicy, CallerTarget(context));
   if (!allowed.ok()) return allowed;
   absl::StatusOr<Server> server =
       FindVisibleServer(context, server_id, services);
@@ -151,10 +150,9 @@ absl::StatusOr<Json> CreateRemoteConsole(const RequestContext& context,
   absl::StatusOr<Server> server =
       FindVisibleServer(context, server_id, services);
   if (!server.ok()) return server.status();
-  absl::Status allowed = CheckProjectRoleOrAdmin(
-      context.principal, "member",
-      EffectiveProject(*server, services.config.default_project_id),
-      kRemoteConsolesPolicy);
+  absl::Status allowed =
+      Authorize(context, kRemoteConsolesPolicy,
+                ServerTarget(*server, services.config.default_project_id));
   if (!allowed.ok()) return allowed;
 
   const Json& request = body.at("remote_console");

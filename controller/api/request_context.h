@@ -1,6 +1,7 @@
 #ifndef PORTHOLE_CONTROLLER_API_REQUEST_CONTEXT_H_
 #define PORTHOLE_CONTROLLER_API_REQUEST_CONTEXT_H_
 
+#include <memory>
 #include <string>
 
 #include "controller/api/api_config.h"
@@ -10,6 +11,8 @@
 #include "controller/consoles/console_issuer.h"
 #include "controller/fleet/server_directory.h"
 #include "controller/http/http_message.h"
+#include "controller/policy/policy_credentials.h"
+#include "controller/policy/policy_rule_set.h"
 #include "controller/tokens/token_store.h"
 
 namespace porthole::controller {
@@ -22,6 +25,10 @@ struct RequestContext {
   std::string link_prefix;  // "http://host:port", no trailing '/'
   std::string mount_path;   // "/v2.1" or "/v2", for self links
   Principal principal;
+  // The policy in force when the request came in (one set for the whole
+  // request, even across a SIGHUP), and the caller as its rules see it.
+  std::shared_ptr<const PolicyRuleSet> policy;
+  PolicyCredentials credentials;
   ApiVersion version;
   bool project_in_url = false;  // links then carry the project too
 };

@@ -27,7 +27,7 @@ absl::StatusOr<Server> FindVisibleServer(const RequestContext& context,
                LogField("instance", uuid), " ",
                LogField("error", ToStd(server.status().message())));
     // Compute host names are admin-only in Nova (OS-EXT-SRV-ATTR:host).
-    if (context.principal.is_admin()) {
+    if (context.credentials.is_admin) {
       return absl::UnavailableError(
           absl::StrCat("Instance ", uuid, " cannot be looked up now: ",
                        server.status().message(), "; try again later."));
@@ -38,7 +38,7 @@ absl::StatusOr<Server> FindVisibleServer(const RequestContext& context,
                      "unreachable; try again later."));
   }
   if (!server.ok() ||
-      !CanSee(context.principal, *server, services.config.default_project_id)) {
+      !CanSee(context, *server, services.config.default_project_id)) {
     return not_found();
   }
   return *std::move(server);

@@ -48,7 +48,9 @@ Json Detail(const RequestContext& context, const Server& server,
                         ? Json(nullptr)
                         : Json(server.domain.user_id());
   json["links"] = Links(context, server.domain.uuid());
-  if (context.principal.is_admin()) {
+  if (context.policy->Allows(
+          kExtendedServerAttributesPolicy, context.credentials,
+          ServerTarget(server, services.config.default_project_id))) {
     json["OS-EXT-SRV-ATTR:host"] = server.host;
     json["OS-EXT-SRV-ATTR:instance_name"] = server.domain.name();
   }
@@ -149,16 +151,17 @@ bool NameMatches(std::string_view name, std::string_view pattern) {
 
 absl::StatusOr<Json> ListServers(const RequestContext& context, bool detail,
                                  const ApiServices& services) {
-  absl::Status allowed = CheckProjectRoleOrAdmin(
-      context.principal, "reader", context.principal.project_id,
-      detail ? kServersDetailPolicy : kServersIndexPolicy);
+  absl::Status allowed =
+      Authorize(context, detail ? kServersDetailPolicy : kServersIndexPolicy,
+                CallerTarget(context));
   if (!allowed.ok()) return allowed;
   absl::StatusOr<ListFilter> filter = ParseListFilter(context.target.query);
   if (!filter.ok()) return filter.status();
   if (filter->all_tenants) {
-    allowed =
-        CheckAdmin(context.principal, detail ? kServersDetailAllTenantsPolicy
-                                             : kServersIndexAllTenantsPolicy);
+    allowed = Authorize(
+        context,
+        detail ? kServersDetailAllTenantsPolicy : kServersIndexAllTenantsPolicy,
+        CallerTarget(context));
     if (!allowed.ok()) return allowed;
   }
 
@@ -194,10 +197,9 @@ absl::StatusOr<Json> ShowServer(const RequestContext& context,
                                 const ApiServices& services) {
   absl::StatusOr<Server> server = FindVisibleServer(context, id, services);
   if (!server.ok()) return server.status();
-  absl::Status allowed = CheckProjectRoleOrAdmin(
-      context.principal, "reader",
-      EffectiveProject(*server, services.config.default_project_id),
-      kServersShowPolicy);
+  absl::Status allowed =
+      Authorize(context, kServersShowPolicy,
+                ServerTarget(*server, services.config.default_project_id));
   if (!allowed.ok()) return allowed;
   Json body;
   body["server"] = Detail(context, *server, services);

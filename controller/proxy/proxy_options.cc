@@ -5,18 +5,6 @@
 namespace porthole::controller {
 namespace {
 
-OptionSetter StoreList(std::vector<std::string>* out, bool lowercase) {
-  return [out, lowercase](const std::string& v) {
-    out->clear();
-    for (std::string_view item : Split(v, ',')) {
-      std::string text(Trim(item));
-      if (lowercase) text = AsciiLower(text);
-      if (!text.empty()) out->push_back(std::move(text));
-    }
-    return absl::OkStatus();
-  };
-}
-
 OptionSetter StorePort(HostPort* out) {
   return [out](const std::string& v) -> absl::Status {
     absl::StatusOr<uint16_t> port = ParsePort(v);

@@ -179,12 +179,7 @@ class AgentSyncTest : public ::testing::Test {
 
   HttpReply Console(const std::string& server,
                     const std::string& token = kAliceToken) {
-    return HttpCall(
-        api_port_, "POST", "/v2.1/servers/" + server + "/remote-consoles",
-        {{"X-Auth-Token", token},
-         {"Content-Type", "application/json"},
-         {"OpenStack-API-Version", "compute 2.6"}},
-        R"({"remote_console": {"protocol": "vnc", "type": "novnc"}})");
+    return PostVncConsole(api_port_, server, token);
   }
 
   // GET /servers/{id}: the same lookup as a console request, but not

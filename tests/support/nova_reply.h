@@ -30,6 +30,18 @@ inline std::string ConsoleTokenOf(const std::string& url) {
   return std::regex_search(url, m, kToken) ? m[1].str() : "";
 }
 
+// POST /v2.1/servers/{server}/remote-consoles for a noVNC console at
+// microversion 2.6, as `token`.
+inline HttpReply PostVncConsole(int port, const std::string& server,
+                                const std::string& token) {
+  return HttpCall(
+      port, "POST", "/v2.1/servers/" + server + "/remote-consoles",
+      {{"X-Auth-Token", token},
+       {"Content-Type", "application/json"},
+       {"OpenStack-API-Version", "compute 2.6"}},
+      R"({"remote_console": {"protocol": "vnc", "type": "novnc"}})");
+}
+
 }  // namespace porthole::testing
 
 #endif  // PORTHOLE_TESTS_SUPPORT_NOVA_REPLY_H_

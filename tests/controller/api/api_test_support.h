@@ -128,8 +128,11 @@ class FaultInjectingDirectory : public StaticServerDirectory {
 
 class ApiFixture {
  public:
+  // `policy`: the enforcer the handler decides with (must outlive the
+  // fixture); null: Nova's defaults.
   explicit ApiFixture(AuthKind kind = AuthKind::kTokensFile,
-                      ApiConfig config = DefaultConfig())
+                      ApiConfig config = DefaultConfig(),
+                      const PolicyEnforcer* policy = nullptr)
       : kind_(kind), directory_(StandardServers()) {
     auto store = OpenTokenStore("sqlite://:memory:");
     EXPECT_TRUE(store.ok()) << store.status();
@@ -149,7 +152,8 @@ class ApiFixture {
           << "tok-member alice " << kProject << " member,reader\n"
           << "tok-admin root " << kOtherProject << " admin,member,reader\n"
           << "tok-reader rita " << kProject << " reader\n"
-          << "tok-other bob " << kOtherProject << " member\n";
+          << "tok-other bob " << kOtherProject << " member\n"
+          << "tok-support sam " << kProject << " support\n";
       auto file = TokensFileAuthenticator::Load((dir_ / "tokens").string());
       EXPECT_TRUE(file.ok()) << file.status();
       authenticator_ = *std::move(file);
@@ -157,10 +161,12 @@ class ApiFixture {
       admin_ = "tok-admin";
       reader_ = "tok-reader";
       other_member_ = "tok-other";
+      support_ = "tok-support";
     }
     config.clock = [this] { return now_; };
-    handler_ = std::make_unique<ApiHandler>(
-        std::move(config), authenticator_.get(), &directory_, store_.get());
+    handler_ =
+        std::make_unique<ApiHandler>(std::move(config), authenticator_.get(),
+                                     &directory_, store_.get(), policy);
   }
   ~ApiFixture() {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
@@ -213,6 +219,7 @@ class ApiFixture {
   std::filesystem::path dir_;
   int64_t now_ = kStartTime;
   std::string member_, admin_, reader_, other_member_;
+  std::string support_;  // tokens file only: role "support" in kProject
   static inline int counter_ = 0;
 };
 

@@ -13,6 +13,7 @@
 #include "controller/tokens/sqlite_token_store.h"
 #include "tests/support/controller_stack.h"
 #include "tests/support/http_client.h"
+#include "tests/support/nova_reply.h"
 
 namespace porthole::testing {
 namespace {
@@ -40,13 +41,7 @@ TEST(TokenStoreProcess, ThreeThousandUrls_WalStaysBounded_TokensDbGrows) {
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&] {
       while (next.fetch_add(1) < kUrls) {
-        HttpReply reply = HttpCall(
-            stack.api_port(), "POST",
-            std::string("/v2.1/servers/") + kVnc + "/remote-consoles",
-            {{"X-Auth-Token", kAliceToken},
-             {"Content-Type", "application/json"},
-             {"OpenStack-API-Version", "compute 2.6"}},
-            R"({"remote_console": {"protocol": "vnc", "type": "novnc"}})");
+        HttpReply reply = PostVncConsole(stack.api_port(), kVnc, kAliceToken);
         if (reply.status != 200) ++failures;
         int64_t wal = FileSize(db + "-wal");
         int64_t seen = largest_wal.load();
