@@ -1,0 +1,27 @@
+#include "controller/auth/principal.h"
+
+#include <utility>
+
+namespace porthole::controller {
+namespace {
+
+// Keystone's bootstrap creates these implications; a deployment may add
+// more, which only Keystone itself (through its tokens) knows about.
+constexpr std::pair<std::string_view, std::string_view> kDefaultImplications[] =
+    {{"admin", "member"}, {"member", "reader"}};
+
+}  // namespace
+
+std::vector<std::string> WithDefaultImpliedRoles(
+    std::vector<std::string> roles) {
+  auto has = [&roles](std::string_view role) {
+    return std::find(roles.begin(), roles.end(), role) != roles.end();
+  };
+  // The chain is short and ordered, so one pass adds every implied role.
+  for (const auto& [prior, implied] : kDefaultImplications) {
+    if (has(prior) && !has(implied)) roles.emplace_back(implied);
+  }
+  return roles;
+}
+
+}  // namespace porthole::controller
