@@ -11,7 +11,7 @@
 namespace porthole::controller::keystone {
 namespace {
 
-constexpr size_t kMaxHeaderBytes = 64 * 1024;
+constexpr size_t kMaxHeaderBytes = size_t{64} * 1024;
 
 void InitCurlOnce() {
   static std::once_flag once;

@@ -29,14 +29,15 @@ int64_t WholeSeconds(absl::Duration d) { return absl::ToInt64Seconds(d); }
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<KeystoneAuthenticator>>
-KeystoneAuthenticator::Create(const KeystoneOptions& options, UnixClock clock) {
+KeystoneAuthenticator::Create(const KeystoneOptions& options,
+                              const UnixClock& clock) {
   if (absl::Status s = CheckKeystoneOptions(options); !s.ok()) return s;
   return std::unique_ptr<KeystoneAuthenticator>(
-      new KeystoneAuthenticator(options, std::move(clock)));
+      new KeystoneAuthenticator(options, clock));
 }
 
 KeystoneAuthenticator::KeystoneAuthenticator(const KeystoneOptions& options,
-                                             UnixClock clock)
+                                             const UnixClock& clock)
     : client_(std::make_unique<KeystoneClient>(options, clock)),
       cache_(std::make_unique<TokenCache>(
           TokenCache::Options{

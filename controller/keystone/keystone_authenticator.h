@@ -27,7 +27,7 @@ class KeystoneAuthenticator : public Authenticator {
 
   // INVALID_ARGUMENT when the options miss what keystone needs.
   static absl::StatusOr<std::unique_ptr<KeystoneAuthenticator>> Create(
-      const KeystoneOptions& options, UnixClock clock = nullptr);
+      const KeystoneOptions& options, const UnixClock& clock = nullptr);
 
   absl::StatusOr<Principal> Authenticate(std::string_view token) const override;
 
@@ -37,7 +37,7 @@ class KeystoneAuthenticator : public Authenticator {
   absl::Status CheckServiceLogin() const;
 
  private:
-  KeystoneAuthenticator(const KeystoneOptions& options, UnixClock clock);
+  KeystoneAuthenticator(const KeystoneOptions& options, const UnixClock& clock);
 
   std::unique_ptr<KeystoneClient> client_;
   std::unique_ptr<TokenCache> cache_;

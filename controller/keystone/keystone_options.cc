@@ -21,7 +21,8 @@ OptionSetter StoreIdentityUrl(std::string* out) {
   };
 }
 
-OptionSetter StoreOneOf(std::string* out, std::vector<std::string> choices) {
+OptionSetter StoreOneOf(std::string* out,
+                        const std::vector<std::string>& choices) {
   return [out, choices](const std::string& v) -> absl::Status {
     for (const std::string& choice : choices) {
       if (v == choice) {

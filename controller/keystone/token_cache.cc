@@ -15,7 +15,7 @@ std::string KeyOf(std::string_view token) {
 
 }  // namespace
 
-TokenCache::TokenCache(Options options, UnixClock clock)
+TokenCache::TokenCache(const Options& options, UnixClock clock)
     : options_(options),
       clock_(clock ? std::move(clock) : UnixClock(SystemUnixSeconds)) {}
 

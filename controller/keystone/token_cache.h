@@ -40,7 +40,7 @@ class TokenCache {
   };
   using Validate = absl::FunctionRef<absl::StatusOr<Principal>()>;
 
-  TokenCache(Options options, UnixClock clock);
+  TokenCache(const Options& options, UnixClock clock);
 
   // The remembered answer for `token`, or validate()'s (run on this thread,
   // without the cache's lock held).
