@@ -87,8 +87,9 @@ TEST_F(KeystoneAuthenticatorTest, GarbageOrTamperedToken_IsUnauthenticated) {
 }
 
 TEST_F(KeystoneAuthenticatorTest, ExpiredToken_IsUnauthenticated) {
-  // A second Keystone with the same fernet keys issues 2-second tokens.
-  Keystone short_lived(/*compute_port=*/1, /*token_expiration_seconds=*/2);
+  // A second Keystone with the same fernet keys issues 4-second tokens
+  // (room for a slow first validation on a loaded machine).
+  Keystone short_lived(/*compute_port=*/1, /*token_expiration_seconds=*/4);
   ASSERT_TRUE(short_lived.Start()) << short_lived.log();
   const std::string token = short_lived.Token(
       "alice", "alice-pw", short_lived.seed().demo_project_id);
@@ -96,7 +97,8 @@ TEST_F(KeystoneAuthenticatorTest, ExpiredToken_IsUnauthenticated) {
   auto auth = Make(Options());
   absl::StatusOr<Principal> before = auth->Authenticate(token);
   ASSERT_TRUE(before.ok()) << before.status();  // the keys are shared
-  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+  // Until a second past its expiry (expires_at has whole seconds).
+  absl::SleepFor(absl::FromUnixSeconds(before->expires_at + 1) - absl::Now());
   absl::StatusOr<Principal> after = auth->Authenticate(token);
   EXPECT_TRUE(absl::IsUnauthenticated(after.status())) << after.status();
 }
@@ -104,14 +106,17 @@ TEST_F(KeystoneAuthenticatorTest, ExpiredToken_IsUnauthenticated) {
 TEST_F(KeystoneAuthenticatorTest,
        RevokedToken_IsRefusedOnceTheCacheTimePasses) {
   KeystoneOptions o = Options();
-  o.token_cache_time = absl::Seconds(3);
+  // Long enough for the revocation to land well inside it on a loaded
+  // machine.
+  o.token_cache_time = absl::Seconds(6);
   auto auth = Make(o);
   const std::string token = AliceToken();
   ASSERT_TRUE(auth->Authenticate(token).ok());
   ASSERT_TRUE(keystone_.Revoke(token)) << keystone_.last_reply().status;
   // The trade-off of the cache: trusted until token_cache_time passes.
   EXPECT_TRUE(auth->Authenticate(token).ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
+  // The answer was stored before this point, so it is gone 6 s later.
+  std::this_thread::sleep_for(std::chrono::milliseconds(6100));
   absl::StatusOr<Principal> after = auth->Authenticate(token);
   EXPECT_TRUE(absl::IsUnauthenticated(after.status())) << after.status();
 }
