@@ -189,7 +189,8 @@ absl::StatusOr<Principal> KeystoneClient::Validate(
         .url = service->identity_url + "/auth/tokens?nocatalog",
         .headers = {{"X-Auth-Token", service->token},
                     {"X-Subject-Token", std::string(user_token)},
-                    {"Accept", "application/json"}}};
+                    {"Accept", "application/json"}},
+        .body = ""};
     absl::StatusOr<HttpClientResponse> response = Send(request);
     if (!response.ok()) return response.status();
     switch (response->status) {
