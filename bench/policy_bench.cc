@@ -46,8 +46,11 @@ int Run(long iterations) {
       PolicyRuleSet::Build(NovaPolicyDefaults(), overrides);
   if (!nova.ok() || !custom.ok()) return 1;
 
-  const Principal member{"u-member", "p-own", {"member", "reader"}};
-  const Principal support{"u-support", "p-own", {"support"}};
+  const Principal member{.user_id = "u-member",
+                         .project_id = "p-own",
+                         .roles = {"member", "reader"}};
+  const Principal support{
+      .user_id = "u-support", .project_id = "p-own", .roles = {"support"}};
   const PolicyTarget own{"p-own", "u-owner"};
   const PolicyTarget other{"p-other", "u-owner"};
   const PolicyCredentials member_creds = CredentialsOf(member, *nova);

@@ -29,17 +29,19 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          StoreBool(&c->api_enabled)});
   t.Add({"api", "listen", "listen", "0.0.0.0:8774",
          "host:port of the compute API", StoreHostPort(&c->http.listen, 8774)});
-  t.Add(
-      {"api", "auth_strategy", "auth-strategy", "tokens",
-       "tokens (X-Auth-Token looked up in tokens_file) or noauth2 "
-       "(Nova's development mode: token 'user:project', user 'admin' is admin)",
-       [c](const std::string& v) -> absl::Status {
-         if (v != "tokens" && v != "noauth2") {
-           return absl::InvalidArgumentError("expected tokens or noauth2");
-         }
-         c->auth_strategy = v;
-         return absl::OkStatus();
-       }});
+  t.Add({"api", "auth_strategy", "auth-strategy", "tokens",
+         "keystone (tokens validated by Keystone, [keystone_authtoken]; the "
+         "production choice), tokens (X-Auth-Token looked up in tokens_file) "
+         "or noauth2 (Nova's development mode: token 'user:project', user "
+         "'admin' is admin)",
+         [c](const std::string& v) -> absl::Status {
+           if (v != "keystone" && v != "tokens" && v != "noauth2") {
+             return absl::InvalidArgumentError(
+                 "expected keystone, tokens or noauth2");
+           }
+           c->auth_strategy = v;
+           return absl::OkStatus();
+         }});
   t.Add({"api", "tokens_file", "tokens-file", "/etc/porthole/api-tokens",
          "one line per API token: TOKEN USER_ID PROJECT_ID ROLE[,ROLE...]; "
          "re-read on SIGHUP",
@@ -83,9 +85,6 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          "console URLs one user id may ask for at once before "
          "console_urls_per_minute applies (Porthole)",
          StoreInteger(&c->api.console_url_limit.burst, 1, 1'000'000)});
-  t.Add({"keystone_authtoken", "www_authenticate_uri", "", "",
-         "identity URL named in the WWW-Authenticate header of 401 responses",
-         StoreString(&c->api.www_authenticate_uri)});
   t.Add({"agents", "hosts", "agents", "",
          "the compute hosts: NAME=HOST:PORT, ... (NAME is the host name Nova "
          "knows); re-read on SIGHUP",
@@ -155,6 +154,7 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          "workers) (Porthole)",
          StoreInteger(&c->network_threads, 1, 64)});
   AddProxyOptions(&t, &c->proxy);
+  keystone::AddKeystoneOptions(&t, &c->keystone);
   return t;
 }
 
@@ -172,6 +172,9 @@ absl::StatusOr<ControllerConfig> LoadControllerConfig(
   for (std::string& dir : config.policy.policy_dirs) {
     dir = ResolvePolicyPath(dir, config_dir);
   }
+  config.api.www_authenticate_uri = config.keystone.www_authenticate_uri.empty()
+                                        ? config.keystone.auth_url
+                                        : config.keystone.www_authenticate_uri;
   // A console type that is off has no proxy either.
   config.proxy.novnc.enabled &= config.api.consoles.vnc_enabled;
   config.proxy.spice.enabled &= config.api.consoles.spice_enabled;

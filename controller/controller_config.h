@@ -12,6 +12,7 @@
 #include "controller/api/api_config.h"
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
+#include "controller/keystone/keystone_options.h"
 #include "controller/policy/policy_enforcer.h"
 #include "controller/proxy/proxy_options.h"
 
@@ -28,11 +29,12 @@ struct ControllerConfig {
   bool api_enabled = true;
   HttpServerOptions http;  // [api] listen and the HTTP limits
   ApiConfig api;           // consoles, body limit, links, default project
-  std::string auth_strategy = "tokens";  // tokens | noauth2
+  std::string auth_strategy = "tokens";  // keystone | tokens | noauth2
   std::string tokens_file = "/etc/porthole/api-tokens";
   // [oslo_policy] policy_file and policy_dirs, relative ones resolved
   // against the configuration file's folder.
   PolicyFiles policy;
+  keystone::KeystoneOptions keystone;  // [keystone_authtoken]
   FleetOptions fleet;
   std::string token_store = "sqlite:///var/lib/porthole/tokens.db";
   absl::Duration purge_interval = absl::Seconds(60);

@@ -16,6 +16,7 @@
 #include "controller/controller_config.h"
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
+#include "controller/keystone/keystone_authenticator.h"
 #include "controller/net/event_loop.h"
 #include "controller/policy/policy_enforcer.h"
 #include "controller/proxy/console_proxy.h"
@@ -64,7 +65,13 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
 
   std::unique_ptr<Authenticator> authenticator;
   TokensFileAuthenticator* tokens_file = nullptr;
-  if (config.auth_strategy == "noauth2") {
+  if (config.auth_strategy == "keystone") {
+    auto created = keystone::KeystoneAuthenticator::Create(config.keystone);
+    if (!created.ok()) return Fail(created.status(), 2);
+    // Logged either way; Keystone may come up (or be fixed) after us.
+    (*created)->CheckServiceLogin().IgnoreError();
+    authenticator = *std::move(created);
+  } else if (config.auth_strategy == "noauth2") {
     LogWarning("controller",
                "[api] auth_strategy = noauth2: any caller can act as any "
                "user; for development only");

@@ -247,12 +247,22 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request,
   }
 
   std::optional<std::string> token = request.Header("X-Auth-Token");
-  std::optional<Principal> principal;
-  if (token.has_value() && !token->empty()) {
-    principal = authenticator_->Authenticate(*token);
-  }
-  if (!principal.has_value()) {
+  if (!token.has_value() || token->empty()) {
     return KeystoneUnauthorized(config_.www_authenticate_uri);
+  }
+  absl::StatusOr<Principal> principal = authenticator_->Authenticate(*token);
+  if (!principal.ok()) {
+    if (absl::IsUnauthenticated(principal.status())) {
+      return KeystoneUnauthorized(config_.www_authenticate_uri);
+    }
+    // The authenticator has logged why; its message is meant for clients.
+    if (absl::IsUnavailable(principal.status())) {
+      return FaultFromStatus(principal.status());
+    }
+    LogError(
+        "api", LogField("request_id", request_id),
+        " authentication failed: ", std::string(principal.status().message()));
+    return NovaFault(500, kUnexpectedErrorText);
   }
   log->user = absl::StrCat(principal->user_id, "/", principal->project_id);
 

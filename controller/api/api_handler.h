@@ -22,7 +22,8 @@ namespace porthole::controller {
 //      and `/v2` (legacy, always 2.1, no version headers), anything else
 //      300 choices;
 //   2. `/v2.1` and `/v2.1/`: the version document, no auth;
-//   3. X-Auth-Token (keystonemiddleware's 401), routing (WebOb's bare 404);
+//   3. X-Auth-Token (keystonemiddleware's 401; 503 serviceUnavailable when
+//      the authenticator cannot check it now), routing (WebOb's bare 404);
 //   4. microversion (400 format, 406 range), the console URL limit per
 //      user (429 overLimit with Retry-After, console routes only),
 //      Content-Type (415), body and action dispatch (400), the URL's

@@ -2,39 +2,17 @@
 
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/text.h"
 #include "controller/api/request_context.h"
 
 namespace porthole::controller {
-namespace {
-
-bool Holds(const std::vector<std::string>& roles, std::string_view role) {
-  for (const std::string& held : roles) {
-    if (absl::EqualsIgnoreCase(held, ToAbsl(role))) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
-std::vector<std::string> WithImpliedRoles(std::vector<std::string> roles) {
-  // Each role with the one it implies, in the order of the chain.
-  constexpr std::pair<const char*, const char*> kImplies[] = {
-      {"admin", "member"}, {"member", "reader"}};
-  for (const auto& [role, implied] : kImplies) {
-    if (Holds(roles, role) && !Holds(roles, implied)) {
-      roles.emplace_back(implied);
-    }
-  }
-  return roles;
-}
 
 PolicyCredentials CredentialsOf(const Principal& principal,
                                 const PolicyRuleSet& rules) {
+  // The principal's roles already hold the implied ones (Keystone's tokens
+  // list them; the other authenticators add Keystone's defaults).
   PolicyCredentials credentials{principal.user_id, principal.project_id,
-                                WithImpliedRoles(principal.roles), false};
+                                principal.roles, false};
   credentials.is_admin = rules.IsAdmin(credentials);
   return credentials;
 }

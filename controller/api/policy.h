@@ -20,13 +20,8 @@ struct RequestContext;
 // caller is to the rules, what each route is checked against, and Nova's
 // 403. Pure.
 
-// `roles` with the roles Keystone's default implied roles add: admin ->
-// member -> reader. A Keystone token already lists them; a tokens-file or
-// noauth2 principal may not. The one place Porthole implies roles.
-std::vector<std::string> WithImpliedRoles(std::vector<std::string> roles);
-
-// The caller as a rule sees it: the principal's ids, its roles with the
-// implied ones, and is_admin as Nova computes it (`context_is_admin`).
+// The caller as a rule sees it: the principal's ids and roles (implied ones
+// included, see Principal), and is_admin as Nova computes it (`context_is_admin`).
 PolicyCredentials CredentialsOf(const Principal& principal,
                                 const PolicyRuleSet& rules);
 

@@ -1,32 +1,28 @@
 #ifndef PORTHOLE_CONTROLLER_AUTH_AUTHENTICATOR_H_
 #define PORTHOLE_CONTROLLER_AUTH_AUTHENTICATOR_H_
 
-#include <algorithm>
-#include <optional>
-#include <string>
 #include <string_view>
-#include <vector>
+
+#include "absl/status/statusor.h"
+#include "controller/auth/principal.h"
 
 namespace porthole::controller {
 
-// Who is calling, as keystonemiddleware would tell Nova.
-struct Principal {
-  std::string user_id;
-  std::string project_id;
-  std::vector<std::string> roles;
-
-  bool HasRole(std::string_view role) const {
-    return std::find(roles.begin(), roles.end(), role) != roles.end();
-  }
-  bool is_admin() const { return HasRole("admin"); }
-};
-
-// Turns an X-Auth-Token into a Principal, or nullopt (-> 401). Two
-// implementations: noauth2 (development) and a tokens file. Thread-safe.
+// Turns an X-Auth-Token into a Principal. Three implementations: noauth2
+// (development), a tokens file, and Keystone (controller/keystone/).
+// Authenticate runs on the API's worker threads (controller/http/ runs every
+// handler on its pool, never on the I/O thread), so an implementation may
+// block on the network within its own bounded timeouts. Errors:
+//   UNAUTHENTICATED  the token is not valid (missing, unknown, expired,
+//                    revoked): the API answers keystonemiddleware's 401;
+//   UNAVAILABLE      it cannot be checked now (Keystone unreachable, 5xx,
+//                    Porthole's own service credentials refused): 503;
+//   anything else    a 500, its message only in the log.
+// Thread-safe.
 class Authenticator {
  public:
   virtual ~Authenticator() = default;
-  virtual std::optional<Principal> Authenticate(
+  virtual absl::StatusOr<Principal> Authenticate(
       std::string_view token) const = 0;
 };
 

@@ -1,7 +1,6 @@
 #include "controller/auth/tokens_file_authenticator.h"
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -18,13 +17,6 @@ namespace porthole::controller {
 namespace {
 
 constexpr char kFormat[] = "expected TOKEN USER_ID PROJECT_ID ROLE[,ROLE...]";
-
-std::array<unsigned char, 32> Sha256(std::string_view data) {
-  std::array<unsigned char, 32> digest{};
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         digest.data());
-  return digest;
-}
 
 std::vector<std::string_view> SplitFields(std::string_view line) {
   std::vector<std::string_view> fields;
@@ -78,15 +70,15 @@ absl::Status TokensFileAuthenticator::Reload() {
   return absl::OkStatus();
 }
 
-std::optional<Principal> TokensFileAuthenticator::Authenticate(
+absl::StatusOr<Principal> TokensFileAuthenticator::Authenticate(
     std::string_view token) const {
-  if (token.empty()) return std::nullopt;
+  if (token.empty()) return absl::UnauthenticatedError("empty token");
   std::shared_ptr<const Table> table;
   {
     absl::ReaderMutexLock lock(&mu_);
     table = table_;
   }
-  const std::array<unsigned char, 32> digest = Sha256(token);
+  const Sha256Digest digest = Sha256(token);
   // Every entry is compared, with no early exit, so timing says nothing
   // about which entry (if any) matched or how closely.
   const Entry* match = nullptr;
@@ -95,7 +87,9 @@ std::optional<Principal> TokensFileAuthenticator::Authenticate(
         CRYPTO_memcmp(entry.digest.data(), digest.data(), digest.size()) == 0;
     match = equal ? &entry : match;
   }
-  if (match == nullptr) return std::nullopt;
+  if (match == nullptr) {
+    return absl::UnauthenticatedError("token not in the tokens file");
+  }
   return match->principal;
 }
 
@@ -134,7 +128,7 @@ absl::StatusOr<std::shared_ptr<const TokensFileAuthenticator::Table>>
 TokensFileAuthenticator::ParseTable(std::string_view text,
                                     const std::string& name) {
   auto table = std::make_shared<Table>();
-  std::map<std::array<unsigned char, 32>, int> first_line;
+  std::map<Sha256Digest, int> first_line;
   int line_number = 0;
   while (!text.empty()) {
     ++line_number;
@@ -168,6 +162,8 @@ TokensFileAuthenticator::ParseTable(std::string_view text,
       if (comma == std::string_view::npos) break;
       roles = roles.substr(comma + 1);
     }
+    entry.principal.roles =
+        WithDefaultImpliedRoles(std::move(entry.principal.roles));
     // The token itself never goes into a message.
     auto [it, inserted] = first_line.emplace(entry.digest, line_number);
     if (!inserted) {

@@ -1,10 +1,8 @@
 #ifndef PORTHOLE_CONTROLLER_AUTH_TOKENS_FILE_AUTHENTICATOR_H_
 #define PORTHOLE_CONTROLLER_AUTH_TOKENS_FILE_AUTHENTICATOR_H_
 
-#include <array>
 #include <cstddef>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "common/sha256.h"
 #include "controller/auth/authenticator.h"
 
 namespace porthole::controller {
@@ -20,9 +19,11 @@ namespace porthole::controller {
 // Static API tokens from a file, one per line:
 //   TOKEN USER_ID PROJECT_ID ROLE[,ROLE...]
 // Fields are separated by spaces or tabs; blank lines and lines starting
-// with '#' are ignored. Only the SHA-256 of each token is kept in memory, and
-// a presented token is compared against every entry with CRYPTO_memcmp, so
-// the time taken does not depend on how much of a token matched.
+// with '#' are ignored. Roles get Keystone's default implied roles
+// (admin => member => reader), as a Keystone token lists them. Only the SHA-256
+// of each token is kept in memory, and a presented token is compared against
+// every entry with CRYPTO_memcmp, so the time taken does not depend on how much
+// of a token matched.
 //
 // Reload() (for SIGHUP) swaps in the new table only when the whole file
 // parses; a bad file leaves the old table serving. Thread-safe: lookups take
@@ -40,14 +41,15 @@ class TokensFileAuthenticator : public Authenticator {
   // in use.
   absl::Status Reload();
 
-  std::optional<Principal> Authenticate(std::string_view token) const override;
+  // UNAUTHENTICATED for an empty or unknown token.
+  absl::StatusOr<Principal> Authenticate(std::string_view token) const override;
 
   // How many tokens the current table holds.
   size_t size() const;
 
  private:
   struct Entry {
-    std::array<unsigned char, 32> digest;  // SHA-256 of the token
+    Sha256Digest digest;  // of the token
     Principal principal;
   };
   using Table = std::vector<Entry>;

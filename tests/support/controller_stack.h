@@ -49,6 +49,10 @@ class ControllerStack {
   std::string AgentLog() const;
   ChildProcess* controller() { return controller_.get(); }
   std::string tokens_file() const { return dir_.path() + "/api-tokens"; }
+  // The X-Auth-Token StartController lists the servers with to know the
+  // controller is ready (default kAdminToken; a Keystone admin token when
+  // the stack runs with auth_strategy = keystone).
+  void set_ready_token(std::string token) { ready_token_ = std::move(token); }
   // Extra environment for the controller (e.g. NOTIFY_SOCKET=...).
   void set_controller_env(std::vector<std::string> env) {
     controller_env_ = std::move(env);
@@ -68,6 +72,7 @@ class ControllerStack {
   int spice_port_ = 0;
   int serial_port_ = 0;
   std::vector<std::string> controller_env_;
+  std::string ready_token_ = kAdminToken;
   std::unique_ptr<ChildProcess> agent_;
   std::unique_ptr<ChildProcess> controller_;
 };

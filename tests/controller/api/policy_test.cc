@@ -20,18 +20,6 @@ using ::testing::ElementsAre;
 constexpr char kConsolesDenied[] =
     "Policy doesn't allow os_compute_api:os-remote-consoles to be performed.";
 
-TEST(ImpliedRoles, AdminImpliesMemberImpliesReader) {
-  EXPECT_THAT(WithImpliedRoles({"admin"}),
-              ElementsAre("admin", "member", "reader"));
-  EXPECT_THAT(WithImpliedRoles({"member"}), ElementsAre("member", "reader"));
-  EXPECT_THAT(WithImpliedRoles({"reader"}), ElementsAre("reader"));
-  EXPECT_THAT(WithImpliedRoles({"support"}), ElementsAre("support"));
-  // What a Keystone token already carries is left as it is.
-  EXPECT_THAT(WithImpliedRoles({"reader", "member", "admin"}),
-              ElementsAre("reader", "member", "admin"));
-  EXPECT_THAT(WithImpliedRoles({"Member"}), ElementsAre("Member", "reader"));
-}
-
 // An ApiFixture (tokens file) deciding by a policy file the test writes.
 class PolicyFileApiTest : public ::testing::Test {
  protected:

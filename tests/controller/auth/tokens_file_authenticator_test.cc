@@ -46,29 +46,42 @@ TEST_F(TokensFileTest, Load_ParsesLinesCommentsAndRoles) {
   ASSERT_TRUE(authenticator.ok()) << authenticator.status();
   EXPECT_EQ((*authenticator)->size(), 2u);
 
-  std::optional<Principal> admin =
+  absl::StatusOr<Principal> admin =
       (*authenticator)->Authenticate("s3cret-admin");
-  ASSERT_TRUE(admin.has_value());
+  ASSERT_TRUE(admin.ok());
   EXPECT_EQ(admin->user_id, "root");
   EXPECT_EQ(admin->project_id, "ops");
   EXPECT_EQ(admin->roles,
             (std::vector<std::string>{"admin", "member", "reader"}));
   EXPECT_TRUE(admin->is_admin());
 
-  std::optional<Principal> alice =
+  absl::StatusOr<Principal> alice =
       (*authenticator)->Authenticate("s3cret-alice");
-  ASSERT_TRUE(alice.has_value());
-  EXPECT_EQ(alice->roles, (std::vector<std::string>{"member"}));
+  ASSERT_TRUE(alice.ok());
+  // Keystone's implied roles, as a Keystone token lists them.
+  EXPECT_EQ(alice->roles, (std::vector<std::string>{"member", "reader"}));
 }
 
 TEST_F(TokensFileTest, UnknownOrPartialToken_IsRefused) {
   Write("s3cret-alice alice p1 member\n");
   auto authenticator = TokensFileAuthenticator::Load(path_);
   ASSERT_TRUE(authenticator.ok());
-  EXPECT_FALSE((*authenticator)->Authenticate("s3cret").has_value());
-  EXPECT_FALSE((*authenticator)->Authenticate("s3cret-alice2").has_value());
-  EXPECT_FALSE((*authenticator)->Authenticate("").has_value());
-  EXPECT_FALSE((*authenticator)->Authenticate("alice").has_value());
+  EXPECT_FALSE((*authenticator)->Authenticate("s3cret").ok());
+  EXPECT_FALSE((*authenticator)->Authenticate("s3cret-alice2").ok());
+  EXPECT_FALSE((*authenticator)->Authenticate("").ok());
+  EXPECT_FALSE((*authenticator)->Authenticate("alice").ok());
+  EXPECT_TRUE(absl::IsUnauthenticated(
+      (*authenticator)->Authenticate("s3cret").status()));
+}
+
+TEST_F(TokensFileTest, AdminOnly_CarriesTheImpliedMemberAndReader) {
+  Write("s3cret-root root ops admin\ns3cret-custom u p custom\n");
+  auto authenticator = TokensFileAuthenticator::Load(path_);
+  ASSERT_TRUE(authenticator.ok()) << authenticator.status();
+  EXPECT_EQ((*authenticator)->Authenticate("s3cret-root")->roles,
+            (std::vector<std::string>{"admin", "member", "reader"}));
+  EXPECT_EQ((*authenticator)->Authenticate("s3cret-custom")->roles,
+            (std::vector<std::string>{"custom"}));
 }
 
 TEST_F(TokensFileTest, MissingFile_IsAnErrorNamingIt) {
@@ -115,7 +128,7 @@ TEST_F(TokensFileTest, Reload_SwapsInANewTable) {
   ASSERT_TRUE(authenticator.ok());
   Write("new-token b q reader\n");
   ASSERT_TRUE((*authenticator)->Reload().ok());
-  EXPECT_FALSE((*authenticator)->Authenticate("old-token").has_value());
+  EXPECT_FALSE((*authenticator)->Authenticate("old-token").ok());
   EXPECT_EQ((*authenticator)->Authenticate("new-token")->user_id, "b");
 }
 
@@ -128,11 +141,11 @@ TEST_F(TokensFileTest, ReloadOfABadFile_KeepsTheOldTable) {
   EXPECT_FALSE(reloaded.ok());
   EXPECT_NE(reloaded.message().find(":2:"), absl::string_view::npos);
   EXPECT_EQ((*authenticator)->Authenticate("old-token")->user_id, "a");
-  EXPECT_FALSE((*authenticator)->Authenticate("new-token").has_value());
+  EXPECT_FALSE((*authenticator)->Authenticate("new-token").ok());
 
   std::filesystem::remove(path_);
   EXPECT_FALSE((*authenticator)->Reload().ok());
-  EXPECT_TRUE((*authenticator)->Authenticate("old-token").has_value());
+  EXPECT_TRUE((*authenticator)->Authenticate("old-token").ok());
 }
 
 TEST_F(TokensFileTest, ConcurrentLookupsDuringReloads_AlwaysSeeATable) {
@@ -145,7 +158,7 @@ TEST_F(TokensFileTest, ConcurrentLookupsDuringReloads_AlwaysSeeATable) {
   for (int i = 0; i < 4; ++i) {
     readers.emplace_back([&] {
       for (int j = 0; j < 2000; ++j) {
-        if (!shared->Authenticate("tok-a").has_value()) ++misses;
+        if (!shared->Authenticate("tok-a").ok()) ++misses;
       }
     });
   }

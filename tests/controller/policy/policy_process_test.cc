@@ -56,8 +56,7 @@ class PolicyProcessTest : public ::testing::Test {
     return WEXITSTATUS(*status);
   }
 
-  ControllerStack stack_{SourceDir() + "/tests/data/three_domains_node.xml",
-                         kPolicyConfig};
+  ControllerStack stack_{"", kPolicyConfig};
 };
 
 TEST_F(PolicyProcessTest, FileGrantingConsolesToACustomRole_GivesItAUrl) {
