@@ -21,7 +21,8 @@ struct RequestContext;
 // 403. Pure.
 
 // The caller as a rule sees it: the principal's ids and roles (implied ones
-// included, see Principal), and is_admin as Nova computes it (`context_is_admin`).
+// included, see Principal), and is_admin as Nova computes it
+// (`context_is_admin`).
 PolicyCredentials CredentialsOf(const Principal& principal,
                                 const PolicyRuleSet& rules);
 
