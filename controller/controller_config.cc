@@ -151,6 +151,7 @@ absl::StatusOr<ControllerConfig> LoadControllerConfig(
   absl::Status s =
       ControllerOptions(&config).Load(args, kDefaultControllerConfigPath, rest);
   if (!s.ok()) return s;
+  if (s = ValidateProxyOptions(config.proxy); !s.ok()) return s;
   // A console type that is off has no proxy either.
   config.proxy.novnc.enabled &= config.api.consoles.vnc_enabled;
   config.proxy.spice.enabled &= config.api.consoles.spice_enabled;
