@@ -28,10 +28,11 @@ int Fail(const absl::Status& status, int code = 1) {
   return code;
 }
 
-// The parts of the configuration that SIGHUP re-reads: the agent list and
-// the API tokens file. Everything else needs a restart.
+// The parts of the configuration that SIGHUP re-reads: the agent list, the
+// API tokens file and the VeNCrypt certificate files. Everything else needs
+// a restart.
 void Reload(const std::vector<std::string>& args, Fleet& fleet,
-            TokensFileAuthenticator* tokens_file) {
+            TokensFileAuthenticator* tokens_file, ConsoleProxy& proxy) {
   std::vector<std::string> rest;
   absl::StatusOr<ControllerConfig> fresh = LoadControllerConfig(args, &rest);
   if (!fresh.ok()) {
@@ -45,6 +46,10 @@ void Reload(const std::vector<std::string>& args, Fleet& fleet,
       LogError("controller", "SIGHUP: keeping the old API tokens: ",
                std::string(s.message()));
     }
+  }
+  if (absl::Status s = proxy.ReloadCertificates(); !s.ok()) {
+    LogError("controller", "SIGHUP: keeping the old VeNCrypt certificates: ",
+             std::string(s.message()));
   }
   LogInfo("controller", "SIGHUP: reloaded agents and API tokens ",
           LogField("agents", std::to_string(fresh->fleet.agents.size())));
@@ -132,7 +137,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
     if (!sig) continue;
     if (*sig == SIGHUP) {
       notifier.Reloading();
-      Reload(args, fleet, tokens_file);
+      Reload(args, fleet, tokens_file, proxy);
       notifier.Ready("serving");
       continue;
     }
