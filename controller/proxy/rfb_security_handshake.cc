@@ -292,18 +292,9 @@ bool RfbSecurityHandshake::Run(std::string_view in) {
         Expect(Step::kTypes, static_cast<uint8_t>(in[0]));
       }
       return true;
-    case Step::kRefusalLength: {
-      const uint32_t length = ReadU32(in);
-      if (length > kMaxReasonBytes) {
-        Fail(VncSecurityCause::kServerRefused,
-             absl::StrCat("QEMU offers no security type, with a ", length,
-                          "-byte reason"),
-             kServerRefusedFixed);
-        return false;
-      }
-      Expect(Step::kRefusalReason, length);
-      return true;
-    }
+    case Step::kRefusalLength:
+      return ExpectReason(in, Step::kRefusalReason,
+                          "QEMU offers no security type");
     case Step::kRefusalReason:
       Fail(VncSecurityCause::kServerRefused,
            absl::StrCat("QEMU offers no security type: ", Escaped(in)),
@@ -392,19 +383,10 @@ bool RfbSecurityHandshake::Run(std::string_view in) {
       result_.assign(in);
       Expect(Step::kResultLength, 4);
       return true;
-    case Step::kResultLength: {
-      const uint32_t length = ReadU32(in);
-      if (length > kMaxReasonBytes) {
-        Fail(VncSecurityCause::kServerRefused,
-             absl::StrCat("QEMU's SecurityResult failed, with a ", length,
-                          "-byte reason"),
-             kServerRefusedFixed);
-        return false;
-      }
+    case Step::kResultLength:
       result_.append(in);
-      Expect(Step::kResultReason, length);
-      return true;
-    }
+      return ExpectReason(in, Step::kResultReason,
+                          "QEMU's SecurityResult failed");
     case Step::kResultReason:
       // QEMU's own failure goes to the browser as it is.
       SendClient(absl::StrCat(result_, std::string(in)));
@@ -417,6 +399,19 @@ bool RfbSecurityHandshake::Run(std::string_view in) {
       return false;
   }
   return false;
+}
+
+bool RfbSecurityHandshake::ExpectReason(std::string_view length, Step next,
+                                        std::string_view what) {
+  const uint32_t bytes = ReadU32(length);
+  if (bytes > kMaxReasonBytes) {
+    Fail(VncSecurityCause::kServerRefused,
+         absl::StrCat(std::string(what), ", with a ", bytes, "-byte reason"),
+         kServerRefusedFixed);
+    return false;
+  }
+  Expect(next, bytes);
+  return true;
 }
 
 bool RfbSecurityHandshake::Choose(uint8_t client_type) {

@@ -132,6 +132,9 @@ class RfbSecurityHandshake {
   // One step with its `need` bytes available in `in`; false to stop.
   bool Run(std::string_view in);
   void Expect(Step step, size_t need);
+  // QEMU announced a reason `length` (u32) long: wait for it in `next`,
+  // unless it is longer than kMaxReasonBytes (then fail, `what` logged).
+  bool ExpectReason(std::string_view length, Step next, std::string_view what);
   void SendClient(std::string bytes);
   void Fail(VncSecurityCause cause, std::string detail,
             std::string_view client_reason);

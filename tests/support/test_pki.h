@@ -36,9 +36,12 @@ class TestPki {
   const std::string& error() const { return error_; }
 
  private:
-  bool Issue(const std::string& name, const std::string& subject,
-             const std::string& leaf_section);
-  bool Run(const std::vector<std::string>& argv);
+  // `openssl req -x509` with the extensions of `section` (an INI section,
+  // "[name]\n..."), self-signed or signed by the CA; the config is kept as
+  // DIR/NAME.cnf.
+  bool Req(const std::string& name, const std::string& section,
+           const std::string& key_path, const std::string& cert_path,
+           const std::string& subject, bool signed_by_ca);
 
   std::string dir_;
   std::string error_;

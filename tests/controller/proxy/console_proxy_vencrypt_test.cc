@@ -58,6 +58,12 @@ Server MakeServer(const std::string& uuid, const std::string& host, int port) {
   return s;
 }
 
+// The log line of a failed handshake holds `cause`.
+void ExpectLogged(const std::string& log, const std::string& cause) {
+  EXPECT_NE(log.find("console security failed"), std::string::npos) << log;
+  EXPECT_NE(log.find("cause=" + cause), std::string::npos) << log;
+}
+
 class ConsoleProxyVencryptTest : public ::testing::Test {
  protected:
   // One PKI and three QEMUs for the suite: VeNCrypt X509None demanding a
@@ -200,6 +206,19 @@ class ConsoleProxyVencryptTest : public ::testing::Test {
     EXPECT_TRUE(ws.WaitForEof(std::chrono::seconds(2)));
   }
 
+  // A session on `vm` as noVNC opens it: the browser gets Nova's reason in
+  // a failed SecurityResult, the log `cause`. Returns the log.
+  std::string ExpectRefused(const char* vm, const std::string& cause) {
+    testing::StderrCapture capture;
+    RawWebSocket ws;
+    Open(ws, vm);
+    ChooseNone(ws);
+    ExpectFailure(ws, kNegotiationFailed);
+    const std::string log = capture.Read();
+    ExpectLogged(log, cause);
+    return log;
+  }
+
   static inline testing::TempDir* pki_dir_ = nullptr;
   static inline testing::TempDir* other_dir_ = nullptr;
   static inline testing::TestPki* pki_ = nullptr;
@@ -213,12 +232,6 @@ class ConsoleProxyVencryptTest : public ::testing::Test {
   ProxyOptions options_;
   std::unique_ptr<ConsoleProxy> proxy_;
 };
-
-// The log line of a failed handshake holds `cause`.
-void ExpectLogged(const std::string& log, const std::string& cause) {
-  EXPECT_NE(log.find("console security failed"), std::string::npos) << log;
-  EXPECT_NE(log.find("cause=" + cause), std::string::npos) << log;
-}
 
 TEST_F(ConsoleProxyVencryptTest, X509None_BrowserSeesNoneThenServerInit) {
   StartProxy();
@@ -242,46 +255,25 @@ TEST_F(ConsoleProxyVencryptTest, BrowserBytesReadInTheHandshake_AreForwarded) {
 TEST_F(ConsoleProxyVencryptTest, WrongCa_ReasonToBrowserCauseInLog) {
   options_.vnc.ca_certs = other_ca_;
   StartProxy();
-  testing::StderrCapture capture;
-  RawWebSocket ws;
-  ASSERT_NO_FATAL_FAILURE(Open(ws, kTlsVm));
-  ASSERT_NO_FATAL_FAILURE(ChooseNone(ws));
-  ASSERT_NO_FATAL_FAILURE(ExpectFailure(ws, kNegotiationFailed));
-  ExpectLogged(capture.Read(), "server-cert-untrusted");
+  ExpectRefused(kTlsVm, "server-cert-untrusted");
 }
 
 TEST_F(ConsoleProxyVencryptTest, NoClientCert_ReasonToBrowserCauseInLog) {
   options_.vnc.client_cert.clear();
   options_.vnc.client_key.clear();
   StartProxy();
-  testing::StderrCapture capture;
-  RawWebSocket ws;
-  ASSERT_NO_FATAL_FAILURE(Open(ws, kTlsVm));
-  ASSERT_NO_FATAL_FAILURE(ChooseNone(ws));
-  ASSERT_NO_FATAL_FAILURE(ExpectFailure(ws, kNegotiationFailed));
-  ExpectLogged(capture.Read(), "no-client-cert");
+  ExpectRefused(kTlsVm, "no-client-cert");
 }
 
 TEST_F(ConsoleProxyVencryptTest, QemuOffersX509Vnc_ReasonToBrowserCauseInLog) {
   StartProxy();
-  testing::StderrCapture capture;
-  RawWebSocket ws;
-  ASSERT_NO_FATAL_FAILURE(Open(ws, kPasswordVm));
-  ASSERT_NO_FATAL_FAILURE(ChooseNone(ws));
-  ASSERT_NO_FATAL_FAILURE(ExpectFailure(ws, kNegotiationFailed));
-  const std::string log = capture.Read();
-  ExpectLogged(log, "vencrypt-subtype");
+  const std::string log = ExpectRefused(kPasswordVm, "vencrypt-subtype");
   EXPECT_NE(log.find("X509VNC (261)"), std::string::npos) << log;
 }
 
 TEST_F(ConsoleProxyVencryptTest, PlainVmWithVencryptOnly_NoCommonType) {
   StartProxy();
-  testing::StderrCapture capture;
-  RawWebSocket ws;
-  ASSERT_NO_FATAL_FAILURE(Open(ws, kPlainVm));
-  ASSERT_NO_FATAL_FAILURE(ChooseNone(ws));
-  ASSERT_NO_FATAL_FAILURE(ExpectFailure(ws, kNegotiationFailed));
-  ExpectLogged(capture.Read(), "no-common-security-type");
+  ExpectRefused(kPlainVm, "no-common-security-type");
 }
 
 TEST_F(ConsoleProxyVencryptTest, VencryptAndNone_ServeATlsAndAPlainVm) {
@@ -314,12 +306,7 @@ TEST_F(ConsoleProxyVencryptTest, VerifyHostname_IpSanPassesOtherNameFails) {
   ASSERT_NO_FATAL_FAILURE(ChooseNone(by_ip));
   ASSERT_NO_FATAL_FAILURE(ExpectScreen(by_ip));
 
-  testing::StderrCapture capture;
-  RawWebSocket by_name;
-  ASSERT_NO_FATAL_FAILURE(Open(by_name, kNamedVm));
-  ASSERT_NO_FATAL_FAILURE(ChooseNone(by_name));
-  ASSERT_NO_FATAL_FAILURE(ExpectFailure(by_name, kNegotiationFailed));
-  ExpectLogged(capture.Read(), "server-cert-name-mismatch");
+  ExpectRefused(kNamedVm, "server-cert-name-mismatch");
 }
 
 TEST_F(ConsoleProxyVencryptTest, WithoutVerifyHostname_AnyNameIsAccepted) {
