@@ -213,9 +213,9 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
     // The RFB security handshake in the middle, then the relay.
     co_await RunVncSecurity(rt, l, std::move(ws), std::move(backend), info,
                             record.host, conn);
-    co_return;
+  } else {
+    co_await RunSession(rt, l, std::move(ws), std::move(backend), info, conn);
   }
-  co_await RunSession(rt, l, std::move(ws), std::move(backend), info, conn);
 }
 
 }  // namespace porthole::controller::proxy_internal
