@@ -130,7 +130,8 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
                                  asio::redirect_error(asio::use_awaitable, ec));
       if (ec) hs.ServerFailed(why(ec));
     }
-    for (const std::string& frame : hs.TakeToClient()) {
+    const std::vector<std::string> frames = hs.TakeToClient();
+    for (const std::string& frame : frames) {
       deadline->waiting = &client_socket;
       co_await ws.async_write(asio::buffer(frame),
                               asio::redirect_error(asio::use_awaitable, ec));

@@ -182,7 +182,9 @@ class ConsoleProxyVencryptTest : public ::testing::Test {
   // real framebuffer size.
   void ExpectScreen(RawWebSocket& ws, bool send_client_init = true) {
     EXPECT_EQ(Read(ws, 4), U32(0));  // SecurityResult: OK
-    if (send_client_init) ASSERT_TRUE(ws.SendBinary("\x01"));  // shared
+    if (send_client_init) {
+      ASSERT_TRUE(ws.SendBinary("\x01"));  // ClientInit: shared
+    }
     const std::string init = Read(ws, 24);
     ASSERT_GE(init.size(), 24u);
     EXPECT_GT(U16At(init, 0), 0);  // width
