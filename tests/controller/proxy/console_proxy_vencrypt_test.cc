@@ -343,6 +343,24 @@ TEST_F(ConsoleProxyVencryptTest, SilentConsole_TimesOutWithAReason) {
   close(listener);
 }
 
+TEST_F(ConsoleProxyVencryptTest, SilentBrowser_IsCutAtTheHandshakeTimeout) {
+  options_.handshake_timeout = absl::Seconds(1);
+  StartProxy();
+  testing::StderrCapture capture;
+  RawWebSocket ws;
+  ASSERT_NO_FATAL_FAILURE(Open(ws, kTlsVm));
+  EXPECT_EQ(Read(ws, 12), kV38);
+  // No version back: the proxy must not wait for ever.
+  EXPECT_TRUE(ws.WaitForEof(std::chrono::seconds(5)));
+  // The socket is closed first, the line written when the read fails.
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return capture.Read().find("cause=") != std::string::npos; },
+      std::chrono::seconds(5)));
+  const std::string log = capture.Read();
+  ExpectLogged(log, "client-io");
+  EXPECT_NE(log.find("timed out"), std::string::npos) << log;
+}
+
 TEST_F(ConsoleProxyVencryptTest, ReloadCertificates_NewSessionsUseNewFiles) {
   // The CA file starts wrong; fixed on disk, it counts after a reload.
   const std::string ca = dir_.path() + "/ca.pem";
