@@ -175,6 +175,7 @@ absl::StatusOr<ControllerConfig> LoadControllerConfig(
   config.api.www_authenticate_uri = config.keystone.www_authenticate_uri.empty()
                                         ? config.keystone.auth_url
                                         : config.keystone.www_authenticate_uri;
+  if (s = ValidateProxyOptions(config.proxy); !s.ok()) return s;
   // A console type that is off has no proxy either.
   config.proxy.novnc.enabled &= config.api.consoles.vnc_enabled;
   config.proxy.spice.enabled &= config.api.consoles.spice_enabled;

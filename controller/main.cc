@@ -31,9 +31,11 @@ int Fail(const absl::Status& status, int code = 1) {
 }
 
 // The parts of the configuration that SIGHUP re-reads: the agent list, the
-// API tokens file and the policy files. Everything else needs a restart.
+// API tokens file, the policy files and the VeNCrypt certificate files.
+// Everything else needs a restart.
 void Reload(const std::vector<std::string>& args, Fleet& fleet,
-            TokensFileAuthenticator* tokens_file, PolicyEnforcer& policy) {
+            TokensFileAuthenticator* tokens_file, PolicyEnforcer& policy,
+            ConsoleProxy& proxy) {
   std::vector<std::string> rest;
   absl::StatusOr<ControllerConfig> fresh = LoadControllerConfig(args, &rest);
   if (!fresh.ok()) {
@@ -51,6 +53,10 @@ void Reload(const std::vector<std::string>& args, Fleet& fleet,
   if (absl::Status s = policy.Reload(); !s.ok()) {
     LogError("controller",
              "SIGHUP: keeping the old policy: ", std::string(s.message()));
+  }
+  if (absl::Status s = proxy.ReloadCertificates(); !s.ok()) {
+    LogError("controller", "SIGHUP: keeping the old VeNCrypt certificates: ",
+             std::string(s.message()));
   }
   LogInfo("controller", "SIGHUP: reloaded agents, API tokens and policy ",
           LogField("agents", std::to_string(fresh->fleet.agents.size())));
@@ -149,7 +155,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
     if (!sig) continue;
     if (*sig == SIGHUP) {
       notifier.Reloading();
-      Reload(args, fleet, tokens_file, **policy);
+      Reload(args, fleet, tokens_file, **policy, proxy);
       notifier.Ready("serving");
       continue;
     }

@@ -61,7 +61,13 @@ class ConsoleProxy::Impl {
         options_.allowed_origins, options_.trusted_proxies);
     if (!origins.ok()) return origins.status();
     origins_.emplace(*std::move(origins));
+    if (absl::Status s = ValidateProxyOptions(options_); !s.ok()) return s;
     if (absl::Status s = LoadTls(); !s.ok()) return s;
+    if (options_.novnc.enabled && options_.vnc.vencrypt()) {
+      vencrypt_.emplace(options_.vnc);
+      if (absl::Status s = vencrypt_->Load(); !s.ok()) return s;
+      runtime_.vencrypt = &*vencrypt_;
+    }
     connections_.emplace(Limits());
 
     const std::pair<ProxyKind, const ProxyListenerOptions*> kinds[] = {
@@ -121,6 +127,13 @@ class ConsoleProxy::Impl {
     // close) ends with the loop: destroying its context destroys their
     // coroutines and sockets. A shared loop is stopped by its owner.
     if (owned_loop_ != nullptr) owned_loop_->Stop();
+  }
+
+  absl::Status ReloadCertificates() {
+    if (!vencrypt_) return absl::OkStatus();
+    absl::Status s = vencrypt_->Load();
+    if (s.ok()) LogInfo(kLog, "reloaded the VeNCrypt certificates");
+    return s;
   }
 
   uint16_t port(ProxyKind kind) const {
@@ -220,6 +233,7 @@ class ConsoleProxy::Impl {
   asio::thread_pool pool_;
   TokenSessionCounter token_sessions_;
   std::optional<asio::ssl::context> tls_;
+  std::optional<VencryptTlsContext> vencrypt_;     // [vnc] vencrypt
   std::optional<net::ConnectionSet> connections_;  // made in Start
   std::vector<std::unique_ptr<Listener>> listeners_;
   bool started_ = false;
@@ -236,6 +250,9 @@ ConsoleProxy::~ConsoleProxy() = default;
 
 absl::Status ConsoleProxy::Start() { return impl_->Start(); }
 void ConsoleProxy::Stop(absl::Duration drain) { impl_->Stop(drain); }
+absl::Status ConsoleProxy::ReloadCertificates() {
+  return impl_->ReloadCertificates();
+}
 uint16_t ConsoleProxy::port(ProxyKind kind) const { return impl_->port(kind); }
 size_t ConsoleProxy::connections() const { return impl_->connections(); }
 size_t ConsoleProxy::sessions() const { return impl_->sessions(); }

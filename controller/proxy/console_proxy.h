@@ -43,11 +43,16 @@ class ConsoleProxy {
   ConsoleProxy& operator=(const ConsoleProxy&) = delete;
 
   // Opens every enabled listener. Errors: "cannot listen on HOST:PORT: why",
-  // or a bad option (trusted_proxies, TLS files); nothing is left open then.
+  // or a bad option (trusted_proxies, TLS or VeNCrypt files,
+  // ValidateProxyOptions); nothing is left open then.
   absl::Status Start();
   // Stops accepting, lets open sessions run for up to `drain`, then closes
   // them (WebSocket close 1001 "going away") and their consoles. Idempotent.
   void Stop(absl::Duration drain);
+  // Re-reads the VeNCrypt certificate, key and CA files ([vnc] vencrypt_*,
+  // the same paths) for sessions that start from now on (SIGHUP). On an
+  // error the old ones stay. OK when VeNCrypt is off. Thread-safe.
+  absl::Status ReloadCertificates();
 
   // The bound port of a listener (useful with port 0); 0 when it is off.
   uint16_t port(ProxyKind kind) const;

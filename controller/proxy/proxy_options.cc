@@ -1,5 +1,8 @@
 #include "controller/proxy/proxy_options.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "common/text.h"
 
 namespace porthole::controller {
@@ -10,6 +13,30 @@ OptionSetter StorePort(HostPort* out) {
     absl::StatusOr<uint16_t> port = ParsePort(v);
     if (!port.ok()) return port.status();
     out->port = *port;
+    return absl::OkStatus();
+  };
+}
+
+// Nova's ListOpt with choices: comma-separated, at least one.
+OptionSetter StoreAuthSchemes(std::vector<VncAuthScheme>* out) {
+  return [out](const std::string& v) -> absl::Status {
+    std::vector<VncAuthScheme> schemes;
+    for (std::string_view item : Split(v, ',')) {
+      const std::string name = AsciiLower(Trim(item));
+      if (name.empty()) continue;
+      if (name == "none") {
+        schemes.push_back(VncAuthScheme::kNone);
+      } else if (name == "vencrypt") {
+        schemes.push_back(VncAuthScheme::kVeNCrypt);
+      } else {
+        return absl::InvalidArgumentError(
+            absl::StrCat("expected none and/or vencrypt, got '", name, "'"));
+      }
+    }
+    if (schemes.empty()) {
+      return absl::InvalidArgumentError("expected none and/or vencrypt");
+    }
+    *out = std::move(schemes);
     return absl::OkStatus();
   };
 }
@@ -32,6 +59,11 @@ void AddListener(OptionTable* t, const std::string& section,
 
 }  // namespace
 
+bool VncSecurityOptions::Allows(VncAuthScheme scheme) const {
+  return std::find(auth_schemes.begin(), auth_schemes.end(), scheme) !=
+         auth_schemes.end();
+}
+
 const char* ProxyKindName(ProxyKind kind) {
   switch (kind) {
     case ProxyKind::kNoVnc:
@@ -49,6 +81,30 @@ void AddProxyOptions(OptionTable* t, ProxyOptions* o) {
   t->Add({"vnc", "novnc_web", "novnc-web", o->novnc.web_root,
           "directory of the noVNC client files the noVNC proxy serves",
           StoreString(&o->novnc.web_root)});
+  t->Add({"vnc", "auth_schemes", "", "none",
+          "RFB security types the noVNC proxy may use with a VNC server, "
+          "comma-separated: none, vencrypt (VeNCrypt X509None: TLS to QEMU "
+          "with the certificates below; the browser is offered None). With "
+          "only none, bytes are relayed untouched. Mixed fleets: "
+          "vencrypt,none",
+          StoreAuthSchemes(&o->vnc.auth_schemes)});
+  t->Add({"vnc", "vencrypt_client_key", "", "",
+          "PEM private key of vencrypt_client_cert; re-read on SIGHUP",
+          StoreString(&o->vnc.client_key)});
+  t->Add({"vnc", "vencrypt_client_cert", "", "",
+          "PEM client certificate the noVNC proxy shows VNC servers that "
+          "verify peers (libvirt's vnc_tls_x509_verify); empty: none; "
+          "re-read on SIGHUP",
+          StoreString(&o->vnc.client_cert)});
+  t->Add({"vnc", "vencrypt_ca_certs", "", "",
+          "PEM CA certificates that signed the VNC servers' certificates; "
+          "required with vencrypt; re-read on SIGHUP",
+          StoreString(&o->vnc.ca_certs)});
+  t->Add({"vnc", "vencrypt_verify_hostname", "", "false",
+          "also check the VNC server certificate's names (SAN, else CN; an "
+          "IP SAN for an address) against the console host the agent "
+          "reported; Nova does not (Porthole)",
+          StoreBool(&o->vnc.verify_hostname)});
   AddListener(t, "spice", "html5proxy", "html5proxy", "spice-html5", &o->spice);
   t->Add({"spice", "html5_web", "html5-web", o->spice.web_root,
           "directory of the spice-html5 client files the SPICE proxy serves",
@@ -121,6 +177,27 @@ void AddProxyOptions(OptionTable* t, ProxyOptions* o) {
   t->Add({"consoleauth", "enforce_session_timeout", "", "false",
           "close a console session when its token expires",
           StoreBool(&o->enforce_session_timeout)});
+}
+
+absl::Status ValidateProxyOptions(const ProxyOptions& o) {
+  const VncSecurityOptions& v = o.vnc;
+  if (v.vencrypt() && v.ca_certs.empty()) {
+    return absl::InvalidArgumentError(
+        "[vnc] auth_schemes has vencrypt but [vnc] vencrypt_ca_certs is "
+        "empty: VeNCrypt needs the CA that signed the VNC servers' "
+        "certificates");
+  }
+  if (v.client_cert.empty() != v.client_key.empty()) {
+    return absl::InvalidArgumentError(
+        "[vnc] vencrypt_client_cert and vencrypt_client_key go together: set "
+        "both or neither");
+  }
+  if (v.verify_hostname && !v.vencrypt()) {
+    return absl::InvalidArgumentError(
+        "[vnc] vencrypt_verify_hostname needs vencrypt in [vnc] "
+        "auth_schemes");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace porthole::controller

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/host_port.h"
 #include "common/option_table.h"
@@ -17,6 +18,30 @@ enum class ProxyKind { kNoVnc, kSpiceHtml5, kSerial };
 // "novnc", "spice-html5", "serial": the token console_type a listener
 // accepts, and its name in logs.
 const char* ProxyKindName(ProxyKind kind);
+
+// The RFB security types the noVNC proxy may use with a console (Nova's
+// `[vnc] auth_schemes`), by their RFB numbers.
+enum class VncAuthScheme { kNone = 1, kVeNCrypt = 19 };
+
+// How the noVNC proxy reaches QEMU's VNC server. With only kNone (the
+// default) it relays bytes untouched and the browser negotiates security
+// with QEMU itself. With kVeNCrypt it runs the RFB security handshake in the
+// middle (rfb_security_handshake.h): the browser is offered None, QEMU gets
+// VeNCrypt X509None and a TLS session with `client_cert`/`client_key`,
+// verified against `ca_certs`. Nova's options and semantics, plus
+// `verify_hostname` (Porthole; Nova never checks the name).
+struct VncSecurityOptions {
+  std::vector<VncAuthScheme> auth_schemes{VncAuthScheme::kNone};
+  std::string client_key;   // PEM; with client_cert, or neither
+  std::string client_cert;  // PEM; with client_key, or neither
+  std::string ca_certs;     // PEM; required with kVeNCrypt
+  // Check the console certificate's SAN/CN (or IP SAN) against the console
+  // host the token and the agent reported.
+  bool verify_hostname = false;
+
+  bool Allows(VncAuthScheme scheme) const;
+  bool vencrypt() const { return Allows(VncAuthScheme::kVeNCrypt); }
+};
 
 struct ProxyListenerOptions {
   // Off: the listener is not opened. The controller also turns it off when
@@ -72,12 +97,20 @@ struct ProxyOptions {
   size_t max_connections_per_client = 64;
   size_t max_message_bytes = 1024 * 1024;  // a larger client message: close
   int admission_threads = 4;               // token store and agent calls block
+
+  VncSecurityOptions vnc;  // [vnc] auth_schemes and the VeNCrypt files
 };
 
 // Declares every proxy option in `table`, storing into `options`, which
 // must outlive the table. Only keys that belong to the proxy; the console
 // type switches (`[vnc] enabled`, ...) and base URLs are the API's.
 void AddProxyOptions(OptionTable* table, ProxyOptions* options);
+
+// The combinations a table cannot refuse key by key: VeNCrypt without a CA,
+// a client certificate without its key (or the reverse), hostname checks
+// without VeNCrypt. InvalidArgument naming the options; the controller exits
+// 2 on it. Whether the files can be read is checked at ConsoleProxy::Start.
+absl::Status ValidateProxyOptions(const ProxyOptions& options);
 
 }  // namespace porthole::controller
 

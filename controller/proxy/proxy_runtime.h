@@ -1,5 +1,5 @@
 // Internal to controller/proxy: what every connection of one ConsoleProxy
-// shares (options, clock, blocking pool, TLS context, session count) and the
+// shares (options, clock, blocking pool, TLS contexts, session count) and the
 // proxy's listeners, for the Beast TUs (console_proxy.cc, the plain-TCP
 // instantiation, and console_proxy_tls.cc, the TLS one). Written before
 // Start, then only read from the event loop's threads (the session count is
@@ -28,6 +28,7 @@
 #include "controller/proxy/console_proxy.h"
 #include "controller/proxy/proxy_options.h"
 #include "controller/proxy/token_session_counter.h"
+#include "controller/proxy/vencrypt_tls_context.h"
 
 namespace porthole::controller::proxy_internal {
 
@@ -51,6 +52,7 @@ struct Runtime {
   asio::thread_pool* pool = nullptr;
   asio::ssl::context* tls = nullptr;  // null: plain only
   TokenSessionCounter* token_sessions = nullptr;
+  VencryptTlsContext* vencrypt = nullptr;  // set with [vnc] vencrypt
   std::atomic<size_t> sessions{0};
 };
 

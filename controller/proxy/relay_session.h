@@ -1,7 +1,8 @@
 // Internal to controller/proxy: one relaying session, the client's
-// WebSocket and the console's socket, as coroutines over the HTTP stream
-// type. One read outstanding per direction, so a slow side slows the other
-// instead of filling memory; all on the connection's executor.
+// WebSocket and the console's stream, as coroutines over the HTTP stream
+// type and the console's stream type (a TCP socket, or TLS over one after
+// VeNCrypt). One read outstanding per direction, so a slow side slows the
+// other instead of filling memory; all on the connection's executor.
 #ifndef PORTHOLE_CONTROLLER_PROXY_RELAY_SESSION_H_
 #define PORTHOLE_CONTROLLER_PROXY_RELAY_SESSION_H_
 
@@ -19,10 +20,10 @@
 
 namespace porthole::controller::proxy_internal {
 
-// One relaying session: the client's WebSocket and the console's socket.
-template <class Stream>
+// One relaying session: the client's WebSocket and the console's stream.
+template <class Stream, class Backend>
 struct Session {
-  Session(websocket::stream<Stream> w, tcp::socket b)
+  Session(websocket::stream<Stream> w, Backend b)
       : ws(std::move(w)),
         backend(std::move(b)),
         timer(backend.get_executor()),
@@ -37,13 +38,14 @@ struct Session {
     ended = true;
     close_reason = std::move(why);
     beast::error_code ec;
-    backend.shutdown(tcp::socket::shutdown_both, ec);
-    backend.close(ec);
+    tcp::socket& socket = beast::get_lowest_layer(backend);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
     timer.cancel();
   }
 
   websocket::stream<Stream> ws;
-  tcp::socket backend;
+  Backend backend;
   asio::steady_timer timer;  // idle limit and token expiry
   asio::steady_timer done;   // wakes the owner when downstream ends
   // Never zeroed: untouched pages of an idle session cost no memory.
@@ -60,8 +62,8 @@ struct Session {
 
 // Console -> client: each read becomes one binary frame, the next read
 // starts only when that frame is written.
-template <class Stream>
-asio::awaitable<void> RelayDown(std::shared_ptr<Session<Stream>> s) {
+template <class S>
+asio::awaitable<void> RelayDown(std::shared_ptr<S> s) {
   beast::error_code ec;
   for (;;) {
     size_t n = co_await s->backend.async_read_some(
@@ -86,8 +88,8 @@ asio::awaitable<void> RelayDown(std::shared_ptr<Session<Stream>> s) {
 
 // Client -> console: unmasked payload bytes are written through as they
 // arrive, whatever the frame boundaries.
-template <class Stream>
-asio::awaitable<void> RelayUp(std::shared_ptr<Session<Stream>> s) {
+template <class S>
+asio::awaitable<void> RelayUp(std::shared_ptr<S> s) {
   beast::error_code ec;
   for (;;) {
     size_t n = co_await s->ws.async_read_some(
@@ -112,9 +114,8 @@ asio::awaitable<void> RelayUp(std::shared_ptr<Session<Stream>> s) {
 }
 
 // The idle limit and, with enforce_session_timeout, the token's expiry.
-template <class Stream>
-asio::awaitable<void> Watch(std::shared_ptr<Session<Stream>> s,
-                            absl::Duration idle,
+template <class S>
+asio::awaitable<void> Watch(std::shared_ptr<S> s, absl::Duration idle,
                             std::optional<SteadyClock::time_point> expiry) {
   const auto idle_span = ToChrono(idle);
   while (!s->ended) {
@@ -152,20 +153,24 @@ struct SessionInfo {
   std::string token_tag;  // the hash prefix, never the token
   std::string request_id;
   int64_t expires = 0;  // the token's, unix seconds
+  // Client bytes read before the relay (by the RFB security handshake),
+  // written to the console before anything else.
+  std::string to_console;
 };
 
-// Relays an accepted WebSocket and a connected console socket until either
+// Relays an accepted WebSocket and a connected console stream until either
 // side ends (or the idle limit, or the token's expiry with
-// enforce_session_timeout). The connection's closer becomes "close 1001".
-template <class Stream>
+// enforce_session_timeout); `info.to_console` is written to the console
+// first. The connection's closer becomes "close 1001".
+template <class Stream, class Backend>
 asio::awaitable<void> RunSession(Runtime& rt, const Listener& l,
-                                 websocket::stream<Stream> ws,
-                                 tcp::socket backend, const SessionInfo& info,
-                                 Connection& conn) {
+                                 websocket::stream<Stream> ws, Backend backend,
+                                 const SessionInfo& info, Connection& conn) {
   const ProxyOptions& o = *rt.options;
   const asio::any_io_executor executor = backend.get_executor();
   beast::error_code ec;
-  auto s = std::make_shared<Session<Stream>>(std::move(ws), std::move(backend));
+  auto s = std::make_shared<Session<Stream, Backend>>(std::move(ws),
+                                                      std::move(backend));
   ++rt.sessions;
   const auto started = SteadyClock::now();
   conn.OnClose([s] {
@@ -189,7 +194,13 @@ asio::awaitable<void> RunSession(Runtime& rt, const Listener& l,
     s->down_done = true;
     s->done.cancel();
   });
-  co_await RelayUp(s);
+  if (!info.to_console.empty()) {
+    s->bytes_up += info.to_console.size();
+    co_await asio::async_write(s->backend, asio::buffer(info.to_console),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) s->Shutdown({websocket::close_code::normal, ""});
+  }
+  if (!s->ended) co_await RelayUp(s);
   while (!s->down_done) {
     co_await s->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }

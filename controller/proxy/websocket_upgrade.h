@@ -18,6 +18,7 @@
 #include "controller/proxy/relay_session.h"
 #include "controller/proxy/token_session_counter.h"
 #include "controller/proxy/token_source.h"
+#include "controller/proxy/vnc_security_session.h"
 #include "controller/tokens/console_token.h"
 
 namespace porthole::controller::proxy_internal {
@@ -208,7 +209,13 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
   info.token_tag = admitted.token_tag;
   info.request_id = request_id;
   info.expires = record.expires;
-  co_await RunSession(rt, l, std::move(ws), std::move(backend), info, conn);
+  if (l.kind == ProxyKind::kNoVnc && o.vnc.vencrypt()) {
+    // The RFB security handshake in the middle, then the relay.
+    co_await RunVncSecurity(rt, l, std::move(ws), std::move(backend), info,
+                            record.host, conn);
+  } else {
+    co_await RunSession(rt, l, std::move(ws), std::move(backend), info, conn);
+  }
 }
 
 }  // namespace porthole::controller::proxy_internal

@@ -23,6 +23,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/qemu_vnc_guest.h"
 #include "tests/support/stderr_capture.h"
+#include "tests/support/test_pki.h"
 
 namespace porthole::controller {
 namespace {
@@ -61,13 +62,17 @@ void KillProcessesUsing(const std::string& profile) {
 
 class NoVncBrowserTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    qemu_ = testing::QemuVncGuest::Start(60).release();
-    if (qemu_ != nullptr) vnc_port_ = qemu_->vnc_port();
-  }
+  static void SetUpTestSuite() { StartQemu(); }
   static void TearDownTestSuite() {
     delete qemu_;
     qemu_ = nullptr;
+    vnc_security_ = VncSecurityOptions();
+  }
+  // The guest, with QEMU arguments and VNC options (TLS) when given.
+  static void StartQemu(const std::vector<std::string>& args = {},
+                        const std::string& vnc_options = "") {
+    qemu_ = testing::QemuVncGuest::Start(60, args, vnc_options).release();
+    if (qemu_ != nullptr) vnc_port_ = qemu_->vnc_port();
   }
 
   void SetUp() override {
@@ -107,6 +112,7 @@ class NoVncBrowserTest : public ::testing::Test {
     options.novnc = {true, {"127.0.0.1", 0}, "/usr/share/novnc"};
     options.spice.enabled = false;
     options.serial.enabled = false;
+    options.vnc = vnc_security_;
     proxy_ =
         std::make_unique<ConsoleProxy>(options, store_.get(), fleet_.get());
     absl::Status started = proxy_->Start();
@@ -157,6 +163,7 @@ class NoVncBrowserTest : public ::testing::Test {
 
   static inline testing::QemuVncGuest* qemu_ = nullptr;
   static inline int vnc_port_ = 0;
+  static inline VncSecurityOptions vnc_security_;  // the proxy's [vnc]
   testing::TempDir dir_;
   std::string node_modules_;
   std::unique_ptr<ChildProcess> agent_;
@@ -192,6 +199,61 @@ TEST_F(NoVncBrowserTest, ExpiredToken_PageShowsFailureAndProxyLogsExpiry) {
   auto [status, report] = Browse(url, "failed");
   EXPECT_EQ(status, 0) << report;
   EXPECT_NE(capture.Read().find("reason=token-expired"), std::string::npos)
+      << capture.Read();
+}
+
+// The same through VeNCrypt: QEMU with tls-creds-x509 demanding the proxy's
+// client certificate, certificates made by openssl for the run.
+class NoVncVencryptBrowserTest : public NoVncBrowserTest {
+ protected:
+  static void SetUpTestSuite() {
+    pki_dir_ = new testing::TempDir();
+    testing::TestPki pki(pki_dir_->path());
+    ASSERT_TRUE(pki.Init()) << pki.error();
+    ASSERT_TRUE(pki.IssueServer("server", "IP:127.0.0.1")) << pki.error();
+    ASSERT_TRUE(pki.IssueClient("client", "porthole-proxy")) << pki.error();
+    vnc_security_.auth_schemes = {VncAuthScheme::kVeNCrypt};
+    vnc_security_.ca_certs = pki.ca_cert();
+    vnc_security_.client_cert = pki.cert("client");
+    vnc_security_.client_key = pki.key("client");
+    StartQemu({"-object", "tls-creds-x509,id=tls0,dir=" + pki.dir() +
+                              ",endpoint=server,verify-peer=on"},
+              ",tls-creds=tls0");
+  }
+  static void TearDownTestSuite() {
+    NoVncBrowserTest::TearDownTestSuite();
+    delete pki_dir_;
+    pki_dir_ = nullptr;
+  }
+
+  static inline testing::TempDir* pki_dir_ = nullptr;
+};
+
+TEST_F(NoVncVencryptBrowserTest, ApiUrl_ShowsTheScreenThroughVencrypt) {
+  testing::StderrCapture capture;
+  auto [status, report] = Browse(IssueUrl(), "connected");
+  std::cout << "browser: " << report;
+  EXPECT_EQ(status, 0) << report;
+  EXPECT_NE(report.find("status=\"Connected"), std::string::npos) << report;
+  EXPECT_EQ(capture.Read().find("console security failed"), std::string::npos)
+      << capture.Read();
+}
+
+TEST_F(NoVncVencryptBrowserTest, NoClientCert_PageFailsProxyLogsTheCause) {
+  proxy_->Stop(absl::ZeroDuration());
+  ProxyOptions options;
+  options.novnc = {true, {"127.0.0.1", 0}, "/usr/share/novnc"};
+  options.spice.enabled = false;
+  options.serial.enabled = false;
+  options.vnc = vnc_security_;
+  options.vnc.client_cert.clear();
+  options.vnc.client_key.clear();
+  proxy_ = std::make_unique<ConsoleProxy>(options, store_.get(), fleet_.get());
+  ASSERT_TRUE(proxy_->Start().ok());
+  testing::StderrCapture capture;
+  auto [status, report] = Browse(IssueUrl(), "failed");
+  EXPECT_EQ(status, 0) << report;
+  EXPECT_NE(capture.Read().find("cause=no-client-cert"), std::string::npos)
       << capture.Read();
 }
 

@@ -2,6 +2,8 @@
 #define PORTHOLE_TESTS_SUPPORT_QEMU_VNC_GUEST_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "tests/support/child_process.h"
 
@@ -14,8 +16,12 @@ namespace porthole::testing {
 class QemuVncGuest {
  public:
   // A guest on the first free display in [first_display, 100), or nullptr
-  // when none came up within 10 s per try.
-  static std::unique_ptr<QemuVncGuest> Start(int first_display);
+  // when none came up within 10 s per try. `extra_args` go on QEMU's command
+  // line (e.g. `-object tls-creds-x509,id=tls0,...`) and `vnc_options` after
+  // the VNC display (e.g. ",tls-creds=tls0,password=on").
+  static std::unique_ptr<QemuVncGuest> Start(
+      int first_display, const std::vector<std::string>& extra_args = {},
+      const std::string& vnc_options = "");
 
   QemuVncGuest(const QemuVncGuest&) = delete;
   QemuVncGuest& operator=(const QemuVncGuest&) = delete;

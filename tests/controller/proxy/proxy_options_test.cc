@@ -60,5 +60,83 @@ TEST(ProxyOptions, BadPort_IsAnError) {
   EXPECT_FALSE(table.ApplyIni(*ini).ok());
 }
 
+// Applies `ini` over the defaults.
+absl::StatusOr<ProxyOptions> Load(const std::string& ini_text) {
+  ProxyOptions o;
+  OptionTable table;
+  AddProxyOptions(&table, &o);
+  if (absl::Status s = table.ApplyDefaults(); !s.ok()) return s;
+  absl::StatusOr<IniFile> ini = IniFile::Parse(ini_text);
+  if (!ini.ok()) return ini.status();
+  if (absl::Status s = table.ApplyIni(*ini); !s.ok()) return s;
+  return o;
+}
+
+TEST(ProxyOptions, VncSecurity_DefaultIsNoneOnlyLikeNova) {
+  absl::StatusOr<ProxyOptions> o = Load("");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->vnc.auth_schemes,
+            std::vector<VncAuthScheme>{VncAuthScheme::kNone});
+  EXPECT_FALSE(o->vnc.vencrypt());
+  EXPECT_FALSE(o->vnc.verify_hostname);
+  EXPECT_TRUE(ValidateProxyOptions(*o).ok());
+}
+
+TEST(ProxyOptions, VncSecurity_NovasKeys) {
+  absl::StatusOr<ProxyOptions> o = Load(
+      "[vnc]\nauth_schemes = VeNCrypt, none\n"
+      "vencrypt_client_key = /k.pem\nvencrypt_client_cert = /c.pem\n"
+      "vencrypt_ca_certs = /ca.pem\nvencrypt_verify_hostname = true\n");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->vnc.auth_schemes,
+            (std::vector<VncAuthScheme>{VncAuthScheme::kVeNCrypt,
+                                        VncAuthScheme::kNone}));
+  EXPECT_TRUE(o->vnc.vencrypt());
+  EXPECT_TRUE(o->vnc.Allows(VncAuthScheme::kNone));
+  EXPECT_EQ(o->vnc.client_key, "/k.pem");
+  EXPECT_EQ(o->vnc.client_cert, "/c.pem");
+  EXPECT_EQ(o->vnc.ca_certs, "/ca.pem");
+  EXPECT_TRUE(o->vnc.verify_hostname);
+  EXPECT_TRUE(ValidateProxyOptions(*o).ok());
+}
+
+TEST(ProxyOptions, VncSecurity_UnknownOrEmptySchemeIsAnError) {
+  absl::StatusOr<ProxyOptions> unknown = Load("[vnc]\nauth_schemes = vnc\n");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("'vnc'"), std::string::npos)
+      << unknown.status();
+  EXPECT_FALSE(Load("[vnc]\nauth_schemes = ,\n").ok());
+}
+
+TEST(ProxyOptions, VncSecurity_BadCombinationsAreRefused) {
+  struct Case {
+    const char* ini;
+    const char* names;  // in the message
+  };
+  const Case cases[] = {
+      {"[vnc]\nauth_schemes = vencrypt\n", "vencrypt_ca_certs"},
+      {"[vnc]\nauth_schemes = vencrypt\nvencrypt_ca_certs = /ca\n"
+       "vencrypt_client_cert = /c\n",
+       "vencrypt_client_key"},
+      {"[vnc]\nauth_schemes = vencrypt\nvencrypt_ca_certs = /ca\n"
+       "vencrypt_client_key = /k\n",
+       "vencrypt_client_cert"},
+      {"[vnc]\nvencrypt_verify_hostname = true\n", "auth_schemes"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<ProxyOptions> o = Load(c.ini);
+    ASSERT_TRUE(o.ok()) << o.status();
+    absl::Status s = ValidateProxyOptions(*o);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.ini;
+    EXPECT_NE(s.message().find(c.names), std::string::npos) << s;
+  }
+  // VeNCrypt with a CA and no client certificate is fine (QEMU with
+  // verify-peer=off).
+  absl::StatusOr<ProxyOptions> o =
+      Load("[vnc]\nauth_schemes = vencrypt\nvencrypt_ca_certs = /ca\n");
+  ASSERT_TRUE(o.ok());
+  EXPECT_TRUE(ValidateProxyOptions(*o).ok());
+}
+
 }  // namespace
 }  // namespace porthole::controller

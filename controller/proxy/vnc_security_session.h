@@ -1,0 +1,232 @@
+// Internal to controller/proxy: the noVNC listener's RFB security handshake
+// over real streams (when `[vnc] auth_schemes` has vencrypt), between the
+// 101 and the relay. RfbSecurityHandshake decides every byte; this side only
+// moves them (each write to the browser one binary WebSocket frame), starts
+// TLS to QEMU when told, bounds the whole exchange by handshake_timeout,
+// and ends in RunSession over the TCP socket (None) or the TLS stream
+// (VeNCrypt). A failure leaves the browser the RFB reason the handshake
+// queued, then a close frame, and one `console security failed` log line.
+#ifndef PORTHOLE_CONTROLLER_PROXY_VNC_SECURITY_SESSION_H_
+#define PORTHOLE_CONTROLLER_PROXY_VNC_SECURITY_SESSION_H_
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/logging.h"
+#include "controller/proxy/proxy_runtime.h"
+#include "controller/proxy/relay_session.h"
+#include "controller/proxy/rfb_security_handshake.h"
+#include "controller/proxy/vencrypt_tls_context.h"
+
+namespace porthole::controller::proxy_internal {
+
+using VncTlsStream = asio::ssl::stream<tcp::socket>;
+
+// The handshake's time limit: when it passes, the socket a read or write
+// waits on is closed, so that operation fails and the handshake names the
+// side that was late. Shared with the timer's handler, which may run after
+// the coroutine moved on (`done`).
+struct HandshakeDeadline {
+  bool done = false;
+  bool expired = false;
+  tcp::socket* waiting = nullptr;
+};
+
+// What QEMU's certificate check said, for the log's cause.
+inline RfbSecurityHandshake::TlsError TlsErrorOf(VncTlsStream& tls) {
+  const long verify =  // NOLINT(runtime/int): OpenSSL's type
+      SSL_get_verify_result(tls.native_handle());
+  if (verify == X509_V_OK) return RfbSecurityHandshake::TlsError::kOther;
+  if (verify == X509_V_ERR_HOSTNAME_MISMATCH ||
+      verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+    return RfbSecurityHandshake::TlsError::kNameMismatch;
+  }
+  return RfbSecurityHandshake::TlsError::kCertUntrusted;
+}
+
+inline std::string TlsErrorText(VncTlsStream& tls,
+                                const beast::error_code& ec) {
+  const long verify =  // NOLINT(runtime/int): OpenSSL's type
+      SSL_get_verify_result(tls.native_handle());
+  if (verify == X509_V_OK) return ec.message();
+  return absl::StrCat(ec.message(), ": ",
+                      X509_verify_cert_error_string(verify));
+}
+
+// OpenSSL calls this on the client when the server sends a
+// CertificateRequest; `arg` is the session's flag.
+inline int NoteCertificateRequest(SSL*, void* arg) {
+  *static_cast<bool*>(arg) = true;
+  return 1;
+}
+
+// Prepares a TLS client session to QEMU: SNI and the name check only with
+// vencrypt_verify_hostname (an address is checked against IP SANs).
+inline void PrepareVncTls(VncTlsStream& tls, const VncSecurityOptions& o,
+                          const std::string& host, bool* cert_requested) {
+  SSL* ssl = tls.native_handle();
+  SSL_set_cert_cb(ssl, NoteCertificateRequest, cert_requested);
+  if (!o.verify_hostname) return;
+  beast::error_code ec;
+  asio::ip::make_address(host, ec);
+  if (!ec) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+  } else {
+    SSL_set1_host(ssl, host.c_str());
+    SSL_set_tlsext_host_name(ssl, host.c_str());
+  }
+}
+
+// Runs the RFB security handshake on an accepted WebSocket and a connected
+// console socket, then the relay; see the file comment.
+template <class Stream>
+asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
+                                     websocket::stream<Stream> ws,
+                                     tcp::socket backend,
+                                     const SessionInfo& info,
+                                     const std::string& host,
+                                     Connection& conn) {
+  const ProxyOptions& o = *rt.options;
+  const asio::any_io_executor executor = backend.get_executor();
+  tcp::socket& client_socket = beast::get_lowest_layer(ws).socket();
+  std::optional<VncTlsStream> tls;
+  std::shared_ptr<asio::ssl::context> context;  // held for the session
+  conn.OnClose([&ws, &backend, &tls] {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws).socket().close(ignored);
+    (tls ? tls->next_layer() : backend).close(ignored);
+  });
+  auto deadline = std::make_shared<HandshakeDeadline>();
+  asio::steady_timer timer(executor);
+  timer.expires_after(ToChrono(o.handshake_timeout));
+  timer.async_wait([deadline](beast::error_code ec) {
+    if (ec || deadline->done) return;
+    deadline->expired = true;
+    if (deadline->waiting != nullptr) {
+      beast::error_code ignored;
+      deadline->waiting->close(ignored);
+    }
+  });
+  // The reason an I/O error is reported with.
+  auto why = [&deadline](const beast::error_code& ec) {
+    return deadline->expired ? std::string("timed out") : ec.message();
+  };
+
+  RfbSecurityHandshake hs(o.vnc);
+  bool cert_requested = false;
+  std::array<char, 4096> buffer;
+  beast::error_code ec;
+  for (;;) {
+    if (std::string out = hs.TakeToServer(); !out.empty()) {
+      deadline->waiting = &backend;
+      co_await asio::async_write(backend, asio::buffer(out),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) hs.ServerFailed(why(ec));
+    }
+    const std::vector<std::string> frames = hs.TakeToClient();
+    for (const std::string& frame : frames) {
+      deadline->waiting = &client_socket;
+      co_await ws.async_write(asio::buffer(frame),
+                              asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        hs.ClientFailed(why(ec));
+        break;
+      }
+    }
+    const RfbSecurityHandshake::State state = hs.state();
+    if (state == RfbSecurityHandshake::State::kRelay ||
+        state == RfbSecurityHandshake::State::kFailed) {
+      break;
+    }
+    if (state == RfbSecurityHandshake::State::kReadClient) {
+      deadline->waiting = &client_socket;
+      const size_t n = co_await ws.async_read_some(
+          asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        hs.ClientFailed(why(ec));
+      } else {
+        hs.FeedClient(std::string_view(buffer.data(), n));
+      }
+    } else if (state == RfbSecurityHandshake::State::kReadServer) {
+      deadline->waiting = &(tls ? tls->next_layer() : backend);
+      const auto want = asio::buffer(
+          buffer.data(), std::min(buffer.size(), hs.server_wanted()));
+      size_t n = 0;
+      if (tls) {
+        n = co_await tls->async_read_some(
+            want, asio::redirect_error(asio::use_awaitable, ec));
+      } else {
+        n = co_await backend.async_read_some(
+            want, asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (ec) {
+        hs.ServerFailed(why(ec));
+      } else {
+        hs.FeedServer(std::string_view(buffer.data(), n));
+      }
+    } else {  // kStartTls
+      context = rt.vencrypt->Current();
+      tls.emplace(std::move(backend), *context);
+      PrepareVncTls(*tls, o.vnc, host, &cert_requested);
+      deadline->waiting = &tls->next_layer();
+      co_await tls->async_handshake(
+          asio::ssl::stream_base::client,
+          asio::redirect_error(asio::use_awaitable, ec));
+      if (ec && deadline->expired) {
+        hs.ServerFailed("timed out in the TLS handshake");
+      } else if (ec) {
+        hs.TlsFailed(TlsErrorOf(*tls), cert_requested, TlsErrorText(*tls, ec));
+      } else {
+        hs.TlsStarted(cert_requested);
+      }
+    }
+  }
+  deadline->done = true;
+  deadline->waiting = nullptr;
+  timer.cancel();
+  if (tls) SSL_set_cert_cb(tls->native_handle(), nullptr, nullptr);
+
+  if (hs.state() == RfbSecurityHandshake::State::kFailed) {
+    LogWarning(
+        kLog, "console security failed ",
+        LogField("listener", ProxyKindName(l.kind)), " ",
+        LogField("peer", info.peer), " ", LogField("server", info.server), " ",
+        LogField("console", info.console), " ",
+        LogField("cause", VncSecurityCauseName(hs.cause())), " ",
+        LogField("detail", hs.detail()), " ", LogField("token", info.token_tag),
+        " ", LogField("request_id", info.request_id));
+    beast::error_code ignored;
+    (tls ? tls->next_layer() : backend).close(ignored);
+    if (hs.cause() != VncSecurityCause::kClientIo && ws.is_open()) {
+      // Bounded by the WebSocket's handshake_timeout.
+      const websocket::close_reason reason(websocket::close_code::normal,
+                                           "console security failed");
+      co_await ws.async_close(
+          reason, asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    conn.OnClose(nullptr);  // it refers to this frame
+    co_return;
+  }
+  LogDebug(kLog, "console security negotiated ",
+           LogField("server", info.server), " ",
+           LogField("type", hs.server_type() == 19 ? "vencrypt" : "none"), " ",
+           LogField("request_id", info.request_id));
+  SessionInfo relay = info;
+  relay.to_console = hs.TakeClientSurplus();
+  if (tls) {
+    co_await RunSession(rt, l, std::move(ws), std::move(*tls), relay, conn);
+  } else {
+    co_await RunSession(rt, l, std::move(ws), std::move(backend), relay, conn);
+  }
+}
+
+}  // namespace porthole::controller::proxy_internal
+
+#endif  // PORTHOLE_CONTROLLER_PROXY_VNC_SECURITY_SESSION_H_
