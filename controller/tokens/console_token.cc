@@ -1,12 +1,8 @@
 #include "controller/tokens/console_token.h"
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
-
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 
+#include "common/sha256.h"
 #include "common/uuid.h"
 
 namespace porthole::controller {
@@ -16,14 +12,6 @@ constexpr char kHexDigits[] = "0123456789abcdef";
 
 bool IsLowerHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-[[noreturn]] void DieWithOpenSslError(const char* what) {
-  // Written straight to stderr: this may run before logging is set up, and
-  // the process must not go on issuing tokens.
-  std::fprintf(stderr, "porthole: %s failed: %s; aborting\n", what,
-               ERR_reason_error_string(ERR_get_error()));
-  std::abort();
 }
 
 void AppendHex(const unsigned char* bytes, size_t count, std::string* out) {
@@ -38,15 +26,10 @@ void AppendHex(const unsigned char* bytes, size_t count, std::string* out) {
 std::string NewConsoleToken() { return NewUuid4(); }
 
 std::string HashConsoleToken(std::string_view token) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(token.data(), token.size(), digest, &length, EVP_sha256(),
-                 nullptr) != 1) {
-    DieWithOpenSslError("EVP_Digest(SHA-256)");
-  }
+  const Sha256Digest digest = Sha256(token);
   std::string hex;
-  hex.reserve(size_t{2} * length);
-  AppendHex(digest, length, &hex);
+  hex.reserve(size_t{2} * digest.size());
+  AppendHex(digest.data(), digest.size(), &hex);
   return hex;
 }
 
