@@ -3,7 +3,8 @@
 // porthole-controller (API and noVNC proxy) as processes. The test asks the
 // API for a console URL exactly as a client does (POST remote-consoles), and
 // headless Chromium (tests/e2e/novnc_console.js) opens it: noVNC must say
-// Connected and show the guest's SeaBIOS screen.
+// Connected and show the guest's SeaBIOS screen. A second run does the same
+// with libvirt's vnc_tls = 1, the proxy reaching QEMU through VeNCrypt.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -13,6 +14,7 @@
 #include "tests/support/controller_stack.h"
 #include "tests/support/http_client.h"
 #include "tests/support/libvirtd.h"
+#include "tests/support/test_pki.h"
 
 namespace porthole::testing {
 namespace {
@@ -36,31 +38,31 @@ std::string GuestXml() {
          "</devices></domain>";
 }
 
-TEST(FullStackBrowserTest, RealGuest_ApiUrlOpensItsScreenInChromium) {
-  ASSERT_EQ(
-      access((SourceDir() + "/tests/e2e/node_modules/playwright-core").c_str(),
-             R_OK),
-      0)
-      << "run `npm ci` in tests/e2e (scripts/install-deps does)";
-  Libvirtd libvirtd;
-  ASSERT_TRUE(libvirtd.Start()) << libvirtd.ReadLog();
-  TempDir dir;
-  WriteFile(dir.path() + "/guest.xml", GuestXml());
+// Starts the guest on `libvirtd` (virsh create, as Nova's driver would).
+void CreateGuest(const Libvirtd& libvirtd, const std::string& dir) {
+  WriteFile(dir + "/guest.xml", GuestXml());
   int created = -1;
   // libvirt checks an autoport is free before QEMU binds it; another
   // process may take it in between, so a failed create is retried.
   for (int attempt = 0; attempt < 3 && created != 0; ++attempt) {
     ChildProcess virsh({"virsh", "-q", "-c", libvirtd.qemu_uri(), "create",
-                        dir.path() + "/guest.xml"},
-                       {}, dir.path() + "/virsh.log");
+                        dir + "/guest.xml"},
+                       {}, dir + "/virsh.log");
     std::optional<int> status = virsh.Wait(std::chrono::seconds(30));
     created = status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
   }
-  ASSERT_EQ(created, 0) << ReadFile(dir.path() + "/virsh.log")
-                        << libvirtd.ReadLog();
+  ASSERT_EQ(created, 0) << ReadFile(dir + "/virsh.log") << libvirtd.ReadLog();
+}
 
-  ControllerStack stack(libvirtd.qemu_uri());
-  ASSERT_TRUE(stack.Start()) << stack.ControllerLog() << stack.AgentLog();
+// Asks the API for a noVNC URL as a client does, opens it in headless
+// Chromium and expects noVNC to say Connected.
+void ExpectConnectedInChromium(const ControllerStack& stack,
+                               const std::string& dir) {
+  ASSERT_EQ(
+      access((SourceDir() + "/tests/e2e/node_modules/playwright-core").c_str(),
+             R_OK),
+      0)
+      << "run `npm ci` in tests/e2e (scripts/install-deps does)";
   HttpReply reply =
       HttpCall(stack.api_port(), "POST",
                std::string("/v2.1/servers/") + kGuest + "/remote-consoles",
@@ -72,19 +74,59 @@ TEST(FullStackBrowserTest, RealGuest_ApiUrlOpensItsScreenInChromium) {
   const std::string url =
       nlohmann::json::parse(reply.body)["remote_console"]["url"];
 
-  const std::string profile = dir.path() + "/chromium";
   int exit_code = -1;
   {
     ChildProcess node({"node", SourceDir() + "/tests/e2e/novnc_console.js", url,
-                       "connected", profile, "30000"},
-                      {}, dir.path() + "/node.log");
+                       "connected", dir + "/chromium", "30000"},
+                      {}, dir + "/node.log");
     std::optional<int> status = node.Wait(std::chrono::seconds(60));
     if (status && WIFEXITED(*status)) exit_code = WEXITSTATUS(*status);
   }
-  const std::string report = ReadFile(dir.path() + "/node.log");
+  const std::string report = ReadFile(dir + "/node.log");
   EXPECT_EQ(exit_code, 0) << report << stack.ControllerLog();
   EXPECT_NE(report.find("status=\"Connected"), std::string::npos) << report;
   std::cout << "browser: " << report;
+}
+
+TEST(FullStackBrowserTest, RealGuest_ApiUrlOpensItsScreenInChromium) {
+  Libvirtd libvirtd;
+  ASSERT_TRUE(libvirtd.Start()) << libvirtd.ReadLog();
+  TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(CreateGuest(libvirtd, dir.path()));
+  ControllerStack stack(libvirtd.qemu_uri());
+  ASSERT_TRUE(stack.Start()) << stack.ControllerLog() << stack.AgentLog();
+  ExpectConnectedInChromium(stack, dir.path());
+}
+
+// A cloud that turned TLS on: libvirt's own `vnc_tls = 1` with a verified
+// client certificate, so QEMU speaks only VeNCrypt/X509None and refuses a
+// peer without the proxy's certificate; the proxy is set up as Nova's would
+// be ([vnc] auth_schemes = vencrypt and the vencrypt_* files).
+TEST(FullStackBrowserTest, LibvirtVncTls_ApiUrlOpensItsScreenThroughVencrypt) {
+  TempDir pki_dir;
+  TestPki pki(pki_dir.path());
+  ASSERT_TRUE(pki.Init()) << pki.error();
+  ASSERT_TRUE(pki.IssueServer("server", "IP:127.0.0.1")) << pki.error();
+  ASSERT_TRUE(pki.IssueClient("client", "porthole-proxy")) << pki.error();
+  Libvirtd::ShareWithDaemon(pki.dir());
+  Libvirtd libvirtd(
+      "vnc_tls = 1\nvnc_tls_x509_verify = 1\n"
+      "vnc_tls_x509_cert_dir = \"" +
+      pki.dir() + "\"\n");
+  ASSERT_TRUE(libvirtd.Start()) << libvirtd.ReadLog();
+  TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(CreateGuest(libvirtd, dir.path()));
+  ControllerStack stack(
+      libvirtd.qemu_uri(),
+      "[vnc]\nauth_schemes = vencrypt\n"
+      "vencrypt_ca_certs = " +
+          pki.ca_cert() + "\nvencrypt_client_cert = " + pki.cert("client") +
+          "\nvencrypt_client_key = " + pki.key("client") + "\n");
+  ASSERT_TRUE(stack.Start()) << stack.ControllerLog() << stack.AgentLog();
+  ExpectConnectedInChromium(stack, dir.path());
+  EXPECT_EQ(stack.ControllerLog().find("console security failed"),
+            std::string::npos)
+      << stack.ControllerLog();
 }
 
 }  // namespace

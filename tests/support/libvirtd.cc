@@ -65,14 +65,9 @@ bool CanConnectUnix(const std::string& path) {
   return ok;
 }
 
-Libvirtd::Libvirtd() {
+Libvirtd::Libvirtd(const std::string& extra_qemu_conf) {
   for (const char* sub : {"home", "run", "cfg", "cache"}) {
     fs::create_directories(dir() + "/" + sub);
-  }
-  passwd* user = getpwnam(kUser);
-  group* grp = getgrnam(kGroup);
-  if (user == nullptr || grp == nullptr) {
-    throw std::runtime_error("no user nobody / group nogroup");
   }
   // QEMU's autoport range: libvirt's default (5900 and up) is shared with
   // every other daemon and VNC server on the machine, and two daemons that
@@ -84,12 +79,21 @@ Libvirtd::Libvirtd() {
             "remote_display_port_min = " + std::to_string(vnc_port_min_) +
                 "\nremote_display_port_max = " +
                 std::to_string(vnc_port_min_ + kVncPorts - 1) +
-                "\nstdio_handler = \"file\"\n");
-  ChownTree(dir(), user->pw_uid, grp->gr_gid);
+                "\nstdio_handler = \"file\"\n" + extra_qemu_conf);
+  ShareWithDaemon(dir());
   // nobody must traverse the top directory (mkdtemp made it 0700 for root);
   // the runtime directory stays private, as libvirtd wants it.
   chmod(dir().c_str(), 0755);
   chmod((dir() + "/run").c_str(), 0700);
+}
+
+void Libvirtd::ShareWithDaemon(const std::string& path) {
+  passwd* user = getpwnam(kUser);
+  group* grp = getgrnam(kGroup);
+  if (user == nullptr || grp == nullptr) {
+    throw std::runtime_error("no user nobody / group nogroup");
+  }
+  ChownTree(path, user->pw_uid, grp->gr_gid);
 }
 
 Libvirtd::~Libvirtd() {

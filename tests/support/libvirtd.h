@@ -19,10 +19,16 @@ namespace porthole::testing {
 // by PID, even when the test failed halfway. Not thread-safe.
 class Libvirtd {
  public:
-  Libvirtd();
+  // `extra_qemu_conf` is appended to the daemon's qemu.conf (lines such as
+  // "vnc_tls = 1\n"): the settings a deployment tool would write.
+  explicit Libvirtd(const std::string& extra_qemu_conf = "");
   ~Libvirtd();
   Libvirtd(const Libvirtd&) = delete;
   Libvirtd& operator=(const Libvirtd&) = delete;
+
+  // Hands a tree the test made (certificates for qemu.conf, say) to the
+  // user the daemon and its guests run as.
+  static void ShareWithDaemon(const std::string& path);
 
   // Starts the daemon and waits until its socket accepts connections.
   // False (with the reason in ReadLog()) when it did not come up in time.
