@@ -6,64 +6,68 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <thread>
 #include <vector>
 
-#include "bench/proxy_bench/socket_io.h"
 #include "tests/support/loopback.h"
 
 namespace porthole::bench {
 namespace {
 
-void SendDownstream(int fd, uint64_t count, std::vector<char>& buffer) {
+void SendDownstream(BackendStream& s, uint64_t count,
+                    std::vector<char>& buffer) {
   while (count > 0) {
     size_t n = std::min<uint64_t>(count, kMessageBytes);
-    if (!SendAll(fd, buffer.data(), n)) break;
+    if (!s.WriteAll(buffer.data(), n)) break;
     count -= n;
   }
 }
 
-void ReceiveUpstream(int fd, uint64_t count, std::vector<char>& buffer) {
+void ReceiveUpstream(BackendStream& s, uint64_t count,
+                     std::vector<char>& buffer) {
   while (count > 0) {
     ssize_t r =
-        recv(fd, buffer.data(), std::min<uint64_t>(count, buffer.size()), 0);
+        s.ReadSome(buffer.data(), std::min<uint64_t>(count, buffer.size()));
     if (r <= 0) break;
     count -= static_cast<uint64_t>(r);
   }
-  SendAll(fd, "K", 1);
+  s.WriteAll("K", 1);
 }
 
-void Echo(int fd, std::vector<char>& buffer) {
+void Echo(BackendStream& s, std::vector<char>& buffer) {
   for (;;) {
-    ssize_t r = recv(fd, buffer.data(), buffer.size(), 0);
-    if (r <= 0 || !SendAll(fd, buffer.data(), static_cast<size_t>(r))) {
+    ssize_t r = s.ReadSome(buffer.data(), buffer.size());
+    if (r <= 0 || !s.WriteAll(buffer.data(), static_cast<size_t>(r))) {
       break;
     }
   }
 }
 
-void Serve(int fd) {
+void Serve(const BackendSecurityContext& security, int fd) {
+  std::unique_ptr<BackendStream> s = security.Secure(fd);
+  if (s == nullptr) return;
   std::vector<char> buffer(256 * 1024, 'v');
   char command = 0;
   uint64_t count = 0;
-  if (RecvAll(fd, &command, 1)) {
-    if (command == 'D' && RecvAll(fd, reinterpret_cast<char*>(&count), 8)) {
-      SendDownstream(fd, count, buffer);
-      RecvAll(fd, buffer.data(), 1);  // until the client closes
+  if (s->ReadAll(&command, 1)) {
+    if (command == 'D' && s->ReadAll(reinterpret_cast<char*>(&count), 8)) {
+      SendDownstream(*s, count, buffer);
+      s->ReadAll(buffer.data(), 1);  // until the client closes
     } else if (command == 'U' &&
-               RecvAll(fd, reinterpret_cast<char*>(&count), 8)) {
-      ReceiveUpstream(fd, count, buffer);
-      RecvAll(fd, buffer.data(), 1);
+               s->ReadAll(reinterpret_cast<char*>(&count), 8)) {
+      ReceiveUpstream(*s, count, buffer);
+      s->ReadAll(buffer.data(), 1);
     } else if (command == 'E') {
-      Echo(fd, buffer);
+      Echo(*s, buffer);
     }
   }
-  close(fd);
 }
 
 }  // namespace
 
-EchoBackend::EchoBackend() {
+EchoBackend::EchoBackend(std::unique_ptr<const BackendSecurityContext> security)
+    : security_(std::move(security)) {
   listen_fd_ = testing::ListenLoopback(4096, &port_);
   std::thread([this] { AcceptForever(); }).detach();
 }
@@ -74,7 +78,7 @@ void EchoBackend::AcceptForever() {
     if (fd < 0) continue;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    std::thread([fd] { Serve(fd); }).detach();
+    std::thread([this, fd] { Serve(*security_, fd); }).detach();
   }
 }
 

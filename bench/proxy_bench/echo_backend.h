@@ -3,7 +3,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "bench/proxy_bench/backend_security.h"
 
 namespace porthole::bench {
 
@@ -16,12 +19,13 @@ inline constexpr size_t kMessageBytes = 64 * 1024;
 //   'D' + u64: sends that many bytes in kMessageBytes writes;
 //   'U' + u64: reads that many bytes and answers 'K';
 //   'E':       echoes everything,
-// and holds the connection until the client closes it. A detached thread
-// accepts and one serves each connection; they run until the process exits,
-// so an EchoBackend must live as long as the benchmark.
+// and holds the connection until the client closes it; before the command,
+// `security` runs its handshake (none, VeNCrypt or TLS, as a QEMU would). A
+// detached thread accepts and one serves each connection; they run until the
+// process exits, so an EchoBackend must live as long as the benchmark.
 class EchoBackend {
  public:
-  EchoBackend();
+  explicit EchoBackend(std::unique_ptr<const BackendSecurityContext> security);
   EchoBackend(const EchoBackend&) = delete;
   EchoBackend& operator=(const EchoBackend&) = delete;
 
@@ -30,6 +34,7 @@ class EchoBackend {
  private:
   void AcceptForever();
 
+  std::unique_ptr<const BackendSecurityContext> security_;
   int listen_fd_ = -1;
   int port_ = 0;
 };

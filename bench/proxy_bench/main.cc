@@ -3,6 +3,10 @@
 //   porthole    ConsoleProxy in its own process (this binary, --serve), with
 //               a SQLite token store and the Fleet over a real porthole-agent
 //               (so every connect pays the token lookup and the gRPC re-check)
+//   porthole-vencrypt
+//               the same with [vnc] auth_schemes = vencrypt, in front of a
+//               backend that runs QEMU's VeNCrypt X509None handshake and then
+//               serves inside TLS: the cost of TLS to the hypervisor
 //   bare        bench/bare_relay: a single-thread Beast WebSocket -> TCP relay
 //               with no security work at all; every run reports Porthole as
 //               a ratio of it (the issue's targets: throughput >= 1.0x,
@@ -17,18 +21,21 @@
 // CPU is utime+stime of its whole process tree from /proc, before/after.
 //
 //   proxy_bench [--mib 1024] [--rounds 3] [--sessions 1000]
-//               [--targets porthole,bare,websockify,socat,direct]
+//               [--targets porthole,porthole-vencrypt,bare,websockify,socat,
+//                          direct]
 #include <signal.h>
 #include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -40,6 +47,7 @@
 #include "controller/tokens/console_token.h"
 #include "controller/tokens/sqlite_token_store.h"
 #include "tests/support/child_process.h"
+#include "tests/support/test_pki.h"
 
 namespace porthole::bench {
 namespace {
@@ -47,6 +55,7 @@ namespace {
 using testing::ChildProcess;
 
 constexpr char kDomainUuid[] = "be0c0000-0000-4000-8000-000000000001";
+constexpr char kVencryptDomainUuid[] = "be0c0000-0000-4000-8000-000000000002";
 constexpr std::chrono::seconds kStartTimeout(10);
 
 std::string FlagValue(int argc, char** argv, const std::string& name,
@@ -77,7 +86,8 @@ RunOptions ParseRunOptions(int argc, char** argv) {
   options.rounds = std::stoi(FlagValue(argc, argv, "rounds", "3"));
   options.idle_sessions = std::stoi(FlagValue(argc, argv, "sessions", "1000"));
   options.targets = absl::StrSplit(
-      FlagValue(argc, argv, "targets", "porthole,bare,websockify,socat,direct"),
+      FlagValue(argc, argv, "targets",
+                "porthole,porthole-vencrypt,bare,websockify,socat,direct"),
       ',');
   return options;
 }
@@ -86,7 +96,10 @@ ServeOptions ParseServeOptions(int argc, char** argv) {
   return {FlagValue(argc, argv, "agent-address", ""),
           FlagValue(argc, argv, "domain-uuid", kDomainUuid),
           FlagValue(argc, argv, "store", ""),
-          FlagValue(argc, argv, "port-file", "")};
+          FlagValue(argc, argv, "port-file", ""),
+          FlagValue(argc, argv, "vencrypt-ca", ""),
+          FlagValue(argc, argv, "vencrypt-cert", ""),
+          FlagValue(argc, argv, "vencrypt-key", "")};
 }
 
 // Idle sessions need a descriptor each, on both ends.
@@ -116,29 +129,35 @@ pid_t PidOf(const std::unique_ptr<ChildProcess>& child) {
 
 std::string Loopback(int port) { return "127.0.0.1:" + std::to_string(port); }
 
-// The agent's libvirt test driver: one domain whose VNC port is the backend.
-void WriteNodeXml(const std::string& path, int vnc_port) {
-  std::ofstream(path)
-      << "<node><domain type='test'><name>bench</name><uuid>" << kDomainUuid
-      << "</uuid><memory unit='KiB'>65536</memory><os><type>hvm</type></os>"
-         "<devices><graphics type='vnc' port='"
-      << vnc_port
-      << "' autoport='no' listen='127.0.0.1'/></devices></domain></node>\n";
+// The agent's libvirt test driver: two domains whose VNC ports are the plain
+// and the VeNCrypt backend.
+void WriteNodeXml(const std::string& path, int vnc_port, int vencrypt_port) {
+  std::ofstream out(path);
+  out << "<node>";
+  for (auto [name, uuid, port] :
+       {std::tuple("bench", kDomainUuid, vnc_port),
+        std::tuple("bench-vencrypt", kVencryptDomainUuid, vencrypt_port)}) {
+    out << "<domain type='test'><name>" << name << "</name><uuid>" << uuid
+        << "</uuid><memory unit='KiB'>65536</memory><os><type>hvm</type></os>"
+           "<devices><graphics type='vnc' port='"
+        << port << "' autoport='no' listen='127.0.0.1'/></devices></domain>";
+  }
+  out << "</node>\n";
 }
 
-bool WriteTokenStore(const std::string& path, const std::string& token,
-                     int vnc_port) {
-  auto store = controller::SqliteTokenStore::Open(path);
+// A console token for the domain `uuid` whose VNC port is `vnc_port`.
+bool AddToken(controller::TokenStore& store, const std::string& token,
+              const std::string& uuid, int vnc_port) {
   controller::ConsoleAuthRecord r;
   r.token_hash = controller::HashConsoleToken(token);
   r.console_type = "novnc";
   r.host = "127.0.0.1";
   r.port = static_cast<uint32_t>(vnc_port);
-  r.instance_uuid = kDomainUuid;
+  r.instance_uuid = uuid;
   r.compute_host = "bench";
   r.access_url_base = "http://127.0.0.1:6080/vnc_lite.html";
   r.expires = time(nullptr) + 24 * 3600;
-  return store.ok() && (*store)->Insert(r).ok();
+  return store.Insert(r).ok();
 }
 
 // 0 when --serve has not written it within 10 s.
@@ -155,12 +174,59 @@ int ReadPortFile(const std::string& path) {
 // `dir`/<name>.log. They are killed when this goes away.
 struct Relays {
   std::string token;  // opens the backend through porthole and websockify
-  std::unique_ptr<ChildProcess> agent, porthole, websockify, socat, bare;
-  int porthole_port = 0, websockify_port = 0, socat_port = 0, bare_port = 0;
+  std::string vencrypt_token;  // the VeNCrypt backend through porthole
+  std::unique_ptr<ChildProcess> agent, porthole, porthole_vencrypt, websockify,
+      socat, bare;
+  int porthole_port = 0, porthole_vencrypt_port = 0, websockify_port = 0,
+      socat_port = 0, bare_port = 0;
 };
 
-bool StartPorthole(const std::string& dir, int backend_port, Relays& relays) {
-  WriteNodeXml(dir + "/node.xml", backend_port);
+// The plain backend and the VeNCrypt one, with the certificates both ends of
+// VeNCrypt use.
+struct Backends {
+  explicit Backends(const std::string& dir);
+
+  testing::TestPki pki;
+  EchoBackend plain;
+  EchoBackend vencrypt;
+};
+
+std::unique_ptr<const BackendSecurityContext> MadePki(testing::TestPki& pki) {
+  std::filesystem::create_directories(pki.dir());
+  if (!pki.Init() || !pki.IssueServer("server", "IP:127.0.0.1") ||
+      !pki.IssueClient("client", "porthole-proxy")) {
+    throw std::runtime_error("test PKI: " + pki.error());
+  }
+  return std::make_unique<BackendSecurityContext>(
+      BackendSecurity::kVencrypt, pki.cert("server"), pki.key("server"),
+      pki.ca_cert());
+}
+
+Backends::Backends(const std::string& dir)
+    : pki(dir),
+      plain(std::make_unique<BackendSecurityContext>(BackendSecurity::kPlain,
+                                                     "", "", "")),
+      vencrypt(MadePki(pki)) {}
+
+std::unique_ptr<ChildProcess> StartServe(const std::string& dir,
+                                         const std::string& name,
+                                         int agent_port,
+                                         const std::string& uuid,
+                                         std::vector<std::string> extra) {
+  std::vector<std::string> argv = {
+      "/proc/self/exe",  "--serve",
+      "--agent-address", Loopback(agent_port),
+      "--domain-uuid",   uuid,
+      "--store",         dir + "/tokens.db",
+      "--port-file",     dir + "/" + name + ".port"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return Start(std::move(argv), dir + "/" + name + ".log");
+}
+
+bool StartPorthole(const std::string& dir, const Backends& backends,
+                   Relays& relays) {
+  WriteNodeXml(dir + "/node.xml", backends.plain.port(),
+               backends.vencrypt.port());
   const int agent_port = testing::PickFreePort();
   relays.agent =
       Start({PORTHOLE_AGENT_BINARY, "--config", "/dev/null", "--libvirt-uri",
@@ -168,16 +234,25 @@ bool StartPorthole(const std::string& dir, int backend_port, Relays& relays) {
             dir + "/agent.log");
   testing::WaitForTcpPort("127.0.0.1", agent_port, kStartTimeout);
   relays.token = controller::NewConsoleToken();
-  if (!WriteTokenStore(dir + "/tokens.db", relays.token, backend_port)) {
-    std::fprintf(stderr, "cannot write the token store\n");
-    return false;
+  relays.vencrypt_token = controller::NewConsoleToken();
+  {
+    auto store = controller::SqliteTokenStore::Open(dir + "/tokens.db");
+    if (!store.ok() ||
+        !AddToken(**store, relays.token, kDomainUuid, backends.plain.port()) ||
+        !AddToken(**store, relays.vencrypt_token, kVencryptDomainUuid,
+                  backends.vencrypt.port())) {
+      std::fprintf(stderr, "cannot write the token store\n");
+      return false;
+    }
   }
-  relays.porthole =
-      Start({"/proc/self/exe", "--serve", "--agent-address",
-             Loopback(agent_port), "--domain-uuid", kDomainUuid, "--store",
-             dir + "/tokens.db", "--port-file", dir + "/porthole.port"},
-            dir + "/porthole.log");
+  relays.porthole = StartServe(dir, "porthole", agent_port, kDomainUuid, {});
+  const testing::TestPki& pki = backends.pki;
+  relays.porthole_vencrypt =
+      StartServe(dir, "porthole-vencrypt", agent_port, kVencryptDomainUuid,
+                 {"--vencrypt-ca", pki.ca_cert(), "--vencrypt-cert",
+                  pki.cert("client"), "--vencrypt-key", pki.key("client")});
   relays.porthole_port = ReadPortFile(dir + "/porthole.port");
+  relays.porthole_vencrypt_port = ReadPortFile(dir + "/porthole-vencrypt.port");
   return true;
 }
 
@@ -217,6 +292,10 @@ std::vector<Target> ChooseTargets(const std::vector<std::string>& names,
     if (name == "porthole") {
       targets.push_back(
           {name, relays.porthole_port, true, path, PidOf(relays.porthole)});
+    } else if (name == "porthole-vencrypt") {
+      targets.push_back({name, relays.porthole_vencrypt_port, true,
+                         "/?token=" + relays.vencrypt_token,
+                         PidOf(relays.porthole_vencrypt), true});
     } else if (name == "bare") {
       targets.push_back(
           {name, relays.bare_port, true, path, PidOf(relays.bare)});
@@ -254,12 +333,12 @@ int Run(const RunOptions& options) {
   signal(SIGPIPE, SIG_IGN);
   RaiseFileLimit();
   const testing::TempDir dir;
-  EchoBackend backend;
+  const Backends backends(dir.path() + "/pki");
   Relays relays;
-  if (!StartPorthole(dir.path(), backend.port(), relays)) return 1;
-  StartOthers(dir.path(), backend.port(), relays);
+  if (!StartPorthole(dir.path(), backends, relays)) return 1;
+  StartOthers(dir.path(), backends.plain.port(), relays);
   const std::vector<Target> targets =
-      ChooseTargets(options.targets, relays, backend.port());
+      ChooseTargets(options.targets, relays, backends.plain.port());
   PrintReport(targets, RunRounds(targets, options), options.rounds);
   return 0;
 }

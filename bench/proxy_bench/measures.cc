@@ -23,10 +23,19 @@ double ProxyCpu(const Target& t) {
   return t.pid > 0 ? ReadTreeUsage(t.pid).cpu_seconds : 0;
 }
 
+// Opens the connection and, where the relay speaks RFB first, answers its
+// version and security type None and reads the SecurityResult, as noVNC does.
+bool OpenTarget(const Target& t, ClientConnection& c) {
+  if (!c.Open(t.port, t.websocket, t.path)) return false;
+  if (!t.rfb_security_none) return true;
+  return c.Receive(12) && c.Send(c.Prepare("RFB 003.008\n")) && c.Receive(2) &&
+         c.Send(c.Prepare("\x01")) && c.Receive(4);
+}
+
 void Transfer(const Target& t, bool down, uint64_t bytes, double* mibs,
               double* cpu_per_gib) {
   ClientConnection c;
-  if (!c.Open(t.port, t.websocket, t.path)) {
+  if (!OpenTarget(t, c)) {
     std::fprintf(stderr, "%s: cannot connect\n", t.name.c_str());
     return;
   }
@@ -56,7 +65,7 @@ void Transfer(const Target& t, bool down, uint64_t bytes, double* mibs,
 void RoundTrips(const Target& t, size_t size, int count, double* p50,
                 double* p99) {
   ClientConnection c;
-  if (!c.Open(t.port, t.websocket, t.path)) return;
+  if (!OpenTarget(t, c)) return;
   c.Send(c.Prepare("E"));
   const std::string message = c.Prepare(std::string(size, 'r'));
   std::vector<double> us;
@@ -71,8 +80,7 @@ void RoundTrips(const Target& t, size_t size, int count, double* p50,
 
 // An echo session that has answered once: open through the whole relay.
 bool OpenEchoSession(const Target& t, ClientConnection& c) {
-  return c.Open(t.port, t.websocket, t.path) && c.Send(c.Prepare("Ex")) &&
-         c.Receive(1);
+  return OpenTarget(t, c) && c.Send(c.Prepare("Ex")) && c.Receive(1);
 }
 
 void Connects(const Target& t, int count, double* p50, double* p99) {

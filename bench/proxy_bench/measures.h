@@ -17,6 +17,9 @@ struct Target {
   bool websocket = false;
   std::string path;  // upgrade target
   pid_t pid = -1;    // relay process; -1 for direct
+  // The relay runs the RFB security handshake with the client (security
+  // type None) before it relays: Porthole's VeNCrypt proxy.
+  bool rfb_security_none = false;
 };
 
 // One round's figures for one target.

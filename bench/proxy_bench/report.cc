@@ -90,6 +90,20 @@ void PrintPortholeOverBare(const Results& results) {
   }
 }
 
+// TLS to the hypervisor against the same proxy relaying plain VNC.
+void PrintVencryptOverPlain(const Results& results) {
+  auto ratio = [&](Field field) {
+    return Median(results, "porthole-vencrypt", field) /
+           Median(results, "porthole", field);
+  };
+  std::printf(
+      "porthole-vencrypt / porthole: throughput down %.2fx up %.2fx; CPU/GiB "
+      "down %.2fx up %.2fx; connect p50 %.2fx\n",
+      ratio(&Measures::down_mibs), ratio(&Measures::up_mibs),
+      ratio(&Measures::down_cpu_per_gib), ratio(&Measures::up_cpu_per_gib),
+      ratio(&Measures::connect_p50));
+}
+
 }  // namespace
 
 void PrintReport(const std::vector<Target>& targets, const Results& results,
@@ -98,6 +112,9 @@ void PrintReport(const std::vector<Target>& targets, const Results& results,
   if (results.contains("direct")) PrintRttAddedOverDirect(targets, results);
   if (results.contains("porthole") && results.contains("bare")) {
     PrintPortholeOverBare(results);
+  }
+  if (results.contains("porthole") && results.contains("porthole-vencrypt")) {
+    PrintVencryptOverPlain(results);
   }
 }
 

@@ -31,8 +31,14 @@ void WaitForSteadyState(Fleet& fleet, const std::string& uuid) {
   }
 }
 
-ProxyOptions NoVncOnlyWithoutCaps() {
+ProxyOptions NoVncOnlyWithoutCaps(const ServeOptions& serve) {
   ProxyOptions options;
+  if (!serve.vencrypt_ca.empty()) {
+    options.vnc.auth_schemes = {controller::VncAuthScheme::kVeNCrypt};
+    options.vnc.ca_certs = serve.vencrypt_ca;
+    options.vnc.client_cert = serve.vencrypt_cert;
+    options.vnc.client_key = serve.vencrypt_key;
+  }
   options.novnc = {true, {"127.0.0.1", 0}, ""};
   options.spice.enabled = false;
   options.serial.enabled = false;
@@ -54,7 +60,7 @@ int ServeConsoleProxy(const ServeOptions& options) {
   WaitForSteadyState(fleet, options.domain_uuid);
   auto store = controller::SqliteTokenStore::Open(options.token_store);
   if (!store.ok()) return 1;
-  ConsoleProxy proxy(NoVncOnlyWithoutCaps(), store->get(), &fleet);
+  ConsoleProxy proxy(NoVncOnlyWithoutCaps(options), store->get(), &fleet);
   if (absl::Status s = proxy.Start(); !s.ok()) {
     std::fprintf(stderr, "%s\n", std::string(s.message()).c_str());
     return 1;

@@ -11,6 +11,10 @@ struct ServeOptions {
   std::string domain_uuid;    // the domain the token opens
   std::string token_store;    // SQLite token store path
   std::string port_file;      // where the noVNC listener's port is written
+  // [vnc] auth_schemes = vencrypt with these PEM files when the CA is set.
+  std::string vencrypt_ca;
+  std::string vencrypt_cert;
+  std::string vencrypt_key;
 };
 
 // Runs ConsoleProxy's noVNC listener as porthole-controller runs it: a SQLite
