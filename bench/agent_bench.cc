@@ -23,6 +23,7 @@
 
 #include "absl/strings/str_format.h"
 #include "porthole/agent/v1/agent.grpc.pb.h"
+#include "tests/support/proc_status.h"
 
 namespace v1 = porthole::agent::v1;
 using Clock = std::chrono::steady_clock;
@@ -73,18 +74,6 @@ Stats Summarize(std::vector<double> us) {
   double sum = 0;
   for (double v : us) sum += v;
   return {us[us.size() / 2], us[us.size() * 99 / 100], sum / us.size()};
-}
-
-// A "Field:  123 kB" line of /proc/PID/status, in KiB.
-long StatusKiB(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) == 0) {
-      return std::atol(line.c_str() + field.size() + 1);
-    }
-  }
-  return -1;
 }
 
 double CpuSeconds(pid_t pid) {
@@ -201,8 +190,10 @@ int main(int argc, char** argv) {
   std::printf(
       "idle %ds: RSS %ld KiB (anon %ld KiB, file %ld KiB), threads %ld, CPU "
       "%.3f s (%.4f%% of one core)\n",
-      idle_seconds, StatusKiB(pid, "VmRSS"), StatusKiB(pid, "RssAnon"),
-      StatusKiB(pid, "RssFile"), StatusKiB(pid, "Threads"),
+      idle_seconds, porthole::testing::ProcStatusField(pid, "VmRSS"),
+      porthole::testing::ProcStatusField(pid, "RssAnon"),
+      porthole::testing::ProcStatusField(pid, "RssFile"),
+      porthole::testing::ProcStatusField(pid, "Threads"),
       cpu_after - cpu_before, 100.0 * (cpu_after - cpu_before) / idle_seconds);
   kill(pid, SIGTERM);
   int status = 0;

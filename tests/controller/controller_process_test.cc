@@ -16,6 +16,7 @@
 #include "tests/support/loopback.h"
 #include "tests/support/notify_socket.h"
 #include "tests/support/nova_reply.h"
+#include "tests/support/proc_status.h"
 
 namespace porthole::testing {
 namespace {
@@ -309,11 +310,7 @@ TEST_F(ControllerProcessTest, ControllerRestart_KeepsTokens_SigtermExitsZero) {
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
-long RssKiB(pid_t pid) {
-  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
-  size_t at = status.find("VmRSS:");
-  return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
-}
+long RssKiB(pid_t pid) { return testing::ProcStatusField(pid, "VmRSS"); }
 
 TEST_F(ControllerProcessTest,
        HundredMebibyteBody_RefusedEarly_MemoryStaysFlat) {
