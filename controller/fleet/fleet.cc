@@ -96,6 +96,7 @@ absl::Status Fleet::Start() {
   {
     absl::MutexLock lock(&mu_);
     started_ = true;
+    loop_ = std::make_unique<CompletionLoop>();
   }
   SetAgents(options_.agents);
   return absl::OkStatus();
@@ -109,6 +110,11 @@ void Fleet::Stop() {
     links.swap(links_);
   }
   for (auto& [name, link] : links) link->Stop();
+  std::unique_ptr<CompletionLoop> loop;
+  {
+    absl::MutexLock lock(&mu_);
+    loop.swap(loop_);
+  }
 }
 
 std::shared_ptr<AgentLink> Fleet::NewLink(const AgentEndpoint& agent) {
@@ -126,7 +132,7 @@ std::shared_ptr<AgentLink> Fleet::NewLink(const AgentEndpoint& agent) {
       agent, credentials_,
       BackoffOptions{options_.reconnect_min_backoff,
                      options_.reconnect_max_backoff},
-      std::move(events));
+      std::move(events), loop_.get());
 }
 
 void Fleet::SetAgents(std::vector<AgentEndpoint> agents) {

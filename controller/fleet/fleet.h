@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "common/grpc_tls.h"
 #include "controller/fleet/agent_link.h"
+#include "controller/fleet/completion_loop.h"
 #include "controller/fleet/server_directory.h"
 #include "controller/fleet/server_inventory.h"
 
@@ -35,8 +36,8 @@ struct FleetOptions {
 // a ServerInventory, and a lookup the inventory misses asks every agent's
 // ListDomains at once, bounded by `timeout`. When a server stops, is
 // undefined or shows up on another host, `on_server_gone(uuid, reason)` is
-// called (from a link's thread or the caller's) so its console tokens can
-// be revoked. Owns its links. Thread-safe.
+// called (from gRPC's callback threads or the caller's) so its console tokens
+// can be revoked. Owns its links. Thread-safe.
 class Fleet : public ServerDirectory {
  public:
   using ServerGoneCallback =
@@ -76,7 +77,8 @@ class Fleet : public ServerDirectory {
   FanOutAnswers AskEveryAgent(const std::string& uuid);
   void ReportGone(const std::vector<GoneServer>& gone);
   std::shared_ptr<AgentLink> LinkFor(std::string_view agent) const;
-  std::shared_ptr<AgentLink> NewLink(const AgentEndpoint& agent);
+  std::shared_ptr<AgentLink> NewLink(const AgentEndpoint& agent)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   FleetOptions options_;
   ServerGoneCallback on_server_gone_;
@@ -87,6 +89,9 @@ class Fleet : public ServerDirectory {
   std::map<std::string, std::shared_ptr<AgentLink>, std::less<>> links_
       ABSL_GUARDED_BY(mu_);
   bool started_ ABSL_GUARDED_BY(mu_) = false;
+  // Where every link's stream completes; from Start() until Stop() has
+  // stopped the links.
+  std::unique_ptr<CompletionLoop> loop_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace porthole::controller

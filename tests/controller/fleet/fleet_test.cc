@@ -13,6 +13,8 @@
 #include "tests/support/child_process.h"
 #include "tests/support/domain_fixtures.h"
 #include "tests/support/libvirtd.h"
+#include "tests/support/proc_status.h"
+#include "tests/support/stderr_capture.h"
 
 namespace porthole::controller {
 namespace {
@@ -222,6 +224,44 @@ TEST_F(FleetTest, SetAgents_RemovedAgentsServersAreForgotten) {
   fleet_->SetAgents({{"compute-a", "127.0.0.1:" + std::to_string(port_a_)}});
   EXPECT_FALSE(Known(kNodeVnc).has_value());
   EXPECT_TRUE(fleet_->AgentConnected("compute-a"));
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// The streams run on gRPC's callback API: a controller following many
+// agents does not hold a thread for each (issue 12: 10,000 hosts).
+TEST(FleetThreads, ManyAgentsDown_NoThreadPerAgent_StopsPromptly) {
+  constexpr int kAgents = 300;
+  FleetOptions options;
+  for (int i = 0; i < kAgents; ++i) {
+    // A port nothing listens on: every attempt fails and is retried.
+    options.agents.push_back(
+        {"compute-" + std::to_string(i),
+         "127.0.0.1:" + std::to_string(testing::PickFreePort())});
+  }
+  options.reconnect_max_backoff = absl::Milliseconds(300);
+  testing::StderrCapture capture;
+  const int before = testing::ProcStatusField(0, "Threads");
+  Fleet fleet(options, nullptr);
+  ASSERT_TRUE(fleet.Start().ok());
+  // Every link has tried and failed at least once (one warning each).
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return Count(capture.Read(), "agent unreachable") >= kAgents; },
+      std::chrono::seconds(20)));
+  EXPECT_LT(testing::ProcStatusField(0, "Threads") - before, 40);
+  const auto start = std::chrono::steady_clock::now();
+  fleet.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  for (int i = 0; i < kAgents; ++i) {
+    EXPECT_FALSE(fleet.AgentConnected("compute-" + std::to_string(i)));
+  }
 }
 
 TEST(ParseAgentHosts, NamesAndAddresses) {
