@@ -1,0 +1,176 @@
+// fleet_bench: the controller's Fleet following a simulated cloud. A child
+// process (this binary, --serve-agents) serves every simulated agent over
+// gRPC, each at its own loopback address; this process runs one Fleet, as
+// porthole-controller does, and reports:
+//   - time to full inventory (every agent's SNAPSHOT applied);
+//   - memory (RSS) and threads of this process, per followed host;
+//   - CPU spent on the agents' heartbeats in the steady state;
+//   - lookup latency (Fleet::Find on a known server) and the fan-out a miss
+//     costs (ListDomains to every agent).
+//
+//   fleet_bench [--hosts 10000] [--servers 40] [--heartbeat-ms 1000]
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/fleet_bench/simulated_agents.h"
+#include "common/logging.h"
+#include "controller/fleet/fleet.h"
+#include "tests/support/child_process.h"
+#include "tests/support/proc_status.h"
+
+namespace porthole::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int IntFlag(int argc, char** argv, const std::string& name, int fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (argv[i] == "--" + name) return std::stoi(argv[i + 1]);
+  }
+  return fallback;
+}
+
+std::string StringFlag(int argc, char** argv, const std::string& name) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (argv[i] == "--" + name) return argv[i + 1];
+  }
+  return "";
+}
+
+double CpuSeconds() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// Each descriptor is a connection to one agent.
+void RaiseFileLimit() {
+  rlimit limit;
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+bool AllConnected(const controller::Fleet& fleet, int hosts) {
+  for (int i = 0; i < hosts; ++i) {
+    if (!fleet.AgentConnected("compute-" + std::to_string(i))) return false;
+  }
+  return true;
+}
+
+double Percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
+}
+
+int Run(const SimulatedFleet& sim) {
+  SetMinLogLevel(LogLevel::kWarning);
+  RaiseFileLimit();
+  const testing::TempDir dir;
+  const std::string ready = dir.path() + "/agents.ready";
+  testing::ChildProcess agents(
+      {"/proc/self/exe", "--serve-agents", "--hosts", std::to_string(sim.hosts),
+       "--servers", std::to_string(sim.servers), "--heartbeat-ms",
+       std::to_string(sim.heartbeat_ms), "--port", std::to_string(sim.port),
+       "--ready-file", ready},
+      {}, dir.path() + "/agents.log");
+  if (!testing::WaitFor([&] { return std::ifstream(ready).good(); },
+                        std::chrono::seconds(120))) {
+    std::fprintf(stderr, "simulated agents did not start: %s\n",
+                 agents.ReadLog().c_str());
+    return 1;
+  }
+
+  controller::FleetOptions options;
+  for (int i = 0; i < sim.hosts; ++i) {
+    options.agents.push_back(
+        {"compute-" + std::to_string(i), HostAddress(i, sim.port)});
+  }
+  options.timeout = absl::Seconds(30);
+  const long rss0 = testing::ProcStatusField(0, "VmRSS");
+  const long threads0 = testing::ProcStatusField(0, "Threads");
+  controller::Fleet fleet(options, nullptr);
+  const auto t0 = Clock::now();
+  if (!fleet.Start().ok()) return 1;
+  if (!testing::WaitFor([&] { return AllConnected(fleet, sim.hosts); },
+                        std::chrono::seconds(600))) {
+    std::fprintf(stderr, "not every agent connected within 600 s\n");
+    return 1;
+  }
+  const double full = Seconds(Clock::now() - t0);
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // steady state
+  const double cpu0 = CpuSeconds();
+  std::this_thread::sleep_for(std::chrono::seconds(10));
+  const double heartbeat_cpu = (CpuSeconds() - cpu0) / 10;
+  const long rss1 = testing::ProcStatusField(0, "VmRSS");
+  const long threads1 = testing::ProcStatusField(0, "Threads");
+
+  std::mt19937 random(42);
+  std::vector<double> lookup_us;
+  for (int i = 0; i < 100000; ++i) {
+    const std::string uuid = ServerUuid(
+        static_cast<int>(random() % static_cast<unsigned>(sim.hosts)),
+        static_cast<int>(random() % static_cast<unsigned>(sim.servers)));
+    const auto start = Clock::now();
+    if (!fleet.Find(uuid).ok()) {
+      std::fprintf(stderr, "lookup of %s failed\n", uuid.c_str());
+      return 1;
+    }
+    lookup_us.push_back(Seconds(Clock::now() - start) * 1e6);
+  }
+  const auto miss_start = Clock::now();
+  const bool miss_not_found = absl::IsNotFound(
+      fleet.Find("ffffffff-0000-4000-8000-000000000000").status());
+  const double miss_ms = Seconds(Clock::now() - miss_start) * 1e3;
+  fleet.Stop();
+
+  std::printf("| figure | value |\n|---|---|\n");
+  std::printf("| hosts x servers | %d x %d |\n", sim.hosts, sim.servers);
+  std::printf("| heartbeat interval | %d ms |\n", sim.heartbeat_ms);
+  std::printf("| time to full inventory | %.2f s |\n", full);
+  std::printf("| RSS added | %.1f MiB (%.1f KiB per host) |\n",
+              (rss1 - rss0) / 1024.0,
+              static_cast<double>(rss1 - rss0) / sim.hosts);
+  std::printf("| threads | %ld before the fleet, %ld following every host |\n",
+              threads0, threads1);
+  std::printf("| CPU in the steady state (heartbeats) | %.1f%% of a core |\n",
+              heartbeat_cpu * 100);
+  std::printf("| Find, known server, p50 / p99 | %.2f / %.2f us |\n",
+              Percentile(lookup_us, 0.5), Percentile(lookup_us, 0.99));
+  std::printf("| Find, unknown server (fan-out to every agent) | %.0f ms%s |\n",
+              miss_ms, miss_not_found ? "" : " (not answered NOT_FOUND)");
+  return 0;
+}
+
+}  // namespace
+}  // namespace porthole::bench
+
+int main(int argc, char** argv) {
+  namespace bench = porthole::bench;
+  bench::SimulatedFleet sim;
+  sim.hosts = bench::IntFlag(argc, argv, "hosts", 10000);
+  sim.servers = bench::IntFlag(argc, argv, "servers", 40);
+  sim.heartbeat_ms = bench::IntFlag(argc, argv, "heartbeat-ms", 1000);
+  sim.port = bench::IntFlag(argc, argv, "port", 0);
+  if (std::find(argv, argv + argc, std::string("--serve-agents")) !=
+      argv + argc) {
+    return bench::ServeSimulatedAgents(
+        sim, bench::StringFlag(argc, argv, "ready-file"));
+  }
+  if (sim.port == 0) sim.port = porthole::testing::PickFreePort();
+  return bench::Run(sim);
+}
