@@ -1,7 +1,7 @@
-// fleet_bench: the controller's Fleet following a simulated cloud. A child
-// process (this binary, --serve-agents) serves every simulated agent over
-// gRPC, each at its own loopback address; this process runs one Fleet, as
-// porthole-controller does, and reports:
+// fleet_bench: the controller's Fleet following a simulated cloud. Child
+// processes (this binary, --serve-agents, 4,000 hosts each) serve every
+// simulated agent over gRPC, each at its own loopback address; this process
+// runs one Fleet, as porthole-controller does, and reports:
 //   - time to full inventory (every agent's SNAPSHOT applied);
 //   - memory (RSS) and threads of this process, per followed host;
 //   - CPU spent on the agents' heartbeats in the steady state;
@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -30,6 +31,8 @@ namespace porthole::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr int kHostsPerProcess = 4000;
 
 int IntFlag(int argc, char** argv, const std::string& name, int fallback) {
   for (int i = 1; i + 1 < argc; ++i) {
@@ -81,18 +84,29 @@ int Run(const SimulatedFleet& sim) {
   SetMinLogLevel(LogLevel::kWarning);
   RaiseFileLimit();
   const testing::TempDir dir;
-  const std::string ready = dir.path() + "/agents.ready";
-  testing::ChildProcess agents(
-      {"/proc/self/exe", "--serve-agents", "--hosts", std::to_string(sim.hosts),
-       "--servers", std::to_string(sim.servers), "--heartbeat-ms",
-       std::to_string(sim.heartbeat_ms), "--port", std::to_string(sim.port),
-       "--ready-file", ready},
-      {}, dir.path() + "/agents.log");
-  if (!testing::WaitFor([&] { return std::ifstream(ready).good(); },
-                        std::chrono::seconds(120))) {
-    std::fprintf(stderr, "simulated agents did not start: %s\n",
-                 agents.ReadLog().c_str());
-    return 1;
+  // A serving process holds two descriptors per host (its listener and the
+  // accepted connection): slices of kHostsPerProcess stay within the limit.
+  std::vector<std::unique_ptr<testing::ChildProcess>> serving;
+  for (int first = 0; first < sim.hosts; first += kHostsPerProcess) {
+    const int count = std::min(kHostsPerProcess, sim.hosts - first);
+    const std::string ready =
+        dir.path() + "/agents-" + std::to_string(first) + ".ready";
+    serving.push_back(std::make_unique<testing::ChildProcess>(
+        std::vector<std::string>{
+            "/proc/self/exe", "--serve-agents", "--hosts",
+            std::to_string(sim.hosts), "--first", std::to_string(first),
+            "--count", std::to_string(count), "--servers",
+            std::to_string(sim.servers), "--heartbeat-ms",
+            std::to_string(sim.heartbeat_ms), "--port",
+            std::to_string(sim.port), "--ready-file", ready},
+        std::vector<std::string>{},
+        dir.path() + "/agents-" + std::to_string(first) + ".log"));
+    if (!testing::WaitFor([&] { return std::ifstream(ready).good(); },
+                          std::chrono::seconds(120))) {
+      std::fprintf(stderr, "simulated agents did not start: %s\n",
+                   serving.back()->ReadLog().c_str());
+      return 1;
+    }
   }
 
   controller::FleetOptions options;
@@ -166,6 +180,8 @@ int main(int argc, char** argv) {
   sim.servers = bench::IntFlag(argc, argv, "servers", 40);
   sim.heartbeat_ms = bench::IntFlag(argc, argv, "heartbeat-ms", 1000);
   sim.port = bench::IntFlag(argc, argv, "port", 0);
+  sim.first = bench::IntFlag(argc, argv, "first", 0);
+  sim.count = bench::IntFlag(argc, argv, "count", sim.hosts);
   if (std::find(argv, argv + argc, std::string("--serve-agents")) !=
       argv + argc) {
     return bench::ServeSimulatedAgents(

@@ -209,7 +209,7 @@ int ServeSimulatedAgents(const SimulatedFleet& fleet,
   SignalWaiter signals;
   SimulatedAgentService service(fleet);
   grpc::ServerBuilder builder;
-  for (int i = 0; i < fleet.hosts; ++i) {
+  for (int i = fleet.first; i < fleet.first + fleet.count; ++i) {
     builder.AddListeningPort(HostAddress(i, fleet.port),
                              grpc::InsecureServerCredentials());
   }

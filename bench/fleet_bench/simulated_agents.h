@@ -10,6 +10,9 @@ namespace porthole::bench {
 // its own loopback address (HostAddress) on one port.
 struct SimulatedFleet {
   int hosts = 10000;
+  // The slice one serving process takes: hosts [first, first + count).
+  int first = 0;
+  int count = 10000;
   int servers = 40;
   int port = 0;
   int heartbeat_ms = 1000;  // 0: no heartbeats
@@ -22,7 +25,7 @@ std::string HostAddress(int index, int port);
 // The UUID of host `host`'s server `server`.
 std::string ServerUuid(int host, int server);
 
-// Serves every simulated agent from this process on one gRPC server (the
+// Serves the slice's simulated agents from this process on one gRPC server (the
 // callback API, so threads do not grow with hosts): WatchDomains sends a
 // SNAPSHOT of the host's servers, then a HEARTBEAT every `heartbeat_ms`;
 // ListDomains and GetConsole answer from the same data. A request's host is
