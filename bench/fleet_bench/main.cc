@@ -135,7 +135,7 @@ int Run(const SimulatedFleet& sim) {
 
   std::mt19937 random(42);
   std::vector<double> lookup_us;
-  for (int i = 0; i < 100000; ++i) {
+  for (int i = 0; sim.servers > 0 && i < 100000; ++i) {
     const std::string uuid = ServerUuid(
         static_cast<int>(random() % static_cast<unsigned>(sim.hosts)),
         static_cast<int>(random() % static_cast<unsigned>(sim.servers)));
