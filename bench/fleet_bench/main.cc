@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "bench/fleet_bench/simulated_agents.h"
 #include "common/logging.h"
 #include "controller/fleet/fleet.h"
@@ -34,20 +35,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kHostsPerProcess = 4000;
 
-int IntFlag(int argc, char** argv, const std::string& name, int fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (argv[i] == "--" + name) return std::stoi(argv[i + 1]);
-  }
-  return fallback;
-}
-
-std::string StringFlag(int argc, char** argv, const std::string& name) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (argv[i] == "--" + name) return argv[i + 1];
-  }
-  return "";
-}
-
 double CpuSeconds() {
   rusage usage;
   getrusage(RUSAGE_SELF, &usage);
@@ -59,25 +46,11 @@ double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-// Each descriptor is a connection to one agent.
-void RaiseFileLimit() {
-  rlimit limit;
-  getrlimit(RLIMIT_NOFILE, &limit);
-  limit.rlim_cur = limit.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &limit);
-}
-
 bool AllConnected(const controller::Fleet& fleet, int hosts) {
   for (int i = 0; i < hosts; ++i) {
     if (!fleet.AgentConnected("compute-" + std::to_string(i))) return false;
   }
   return true;
-}
-
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
 }
 
 int Run(const SimulatedFleet& sim) {
@@ -176,16 +149,17 @@ int Run(const SimulatedFleet& sim) {
 int main(int argc, char** argv) {
   namespace bench = porthole::bench;
   bench::SimulatedFleet sim;
-  sim.hosts = bench::IntFlag(argc, argv, "hosts", 10000);
-  sim.servers = bench::IntFlag(argc, argv, "servers", 40);
-  sim.heartbeat_ms = bench::IntFlag(argc, argv, "heartbeat-ms", 1000);
-  sim.port = bench::IntFlag(argc, argv, "port", 0);
-  sim.first = bench::IntFlag(argc, argv, "first", 0);
-  sim.count = bench::IntFlag(argc, argv, "count", sim.hosts);
-  if (std::find(argv, argv + argc, std::string("--serve-agents")) !=
-      argv + argc) {
+  sim.hosts = std::stoi(bench::FlagValue(argc, argv, "hosts", "10000"));
+  sim.servers = std::stoi(bench::FlagValue(argc, argv, "servers", "40"));
+  sim.heartbeat_ms =
+      std::stoi(bench::FlagValue(argc, argv, "heartbeat-ms", "1000"));
+  sim.port = std::stoi(bench::FlagValue(argc, argv, "port", "0"));
+  sim.first = std::stoi(bench::FlagValue(argc, argv, "first", "0"));
+  sim.count = std::stoi(
+      bench::FlagValue(argc, argv, "count", std::to_string(sim.hosts)));
+  if (bench::HasFlag(argc, argv, "serve-agents")) {
     return bench::ServeSimulatedAgents(
-        sim, bench::StringFlag(argc, argv, "ready-file"));
+        sim, bench::FlagValue(argc, argv, "ready-file", ""));
   }
   if (sim.port == 0) sim.port = porthole::testing::PickFreePort();
   return bench::Run(sim);

@@ -40,6 +40,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "bench/bench_support.h"
 #include "bench/proxy_bench/echo_backend.h"
 #include "bench/proxy_bench/measures.h"
 #include "bench/proxy_bench/report.h"
@@ -57,21 +58,6 @@ using testing::ChildProcess;
 constexpr char kDomainUuid[] = "be0c0000-0000-4000-8000-000000000001";
 constexpr char kVencryptDomainUuid[] = "be0c0000-0000-4000-8000-000000000002";
 constexpr std::chrono::seconds kStartTimeout(10);
-
-std::string FlagValue(int argc, char** argv, const std::string& name,
-                      const std::string& fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (argv[i] == "--" + name) return argv[i + 1];
-  }
-  return fallback;
-}
-
-bool HasFlag(int argc, char** argv, const std::string& name) {
-  for (int i = 1; i < argc; ++i) {
-    if (argv[i] == "--" + name) return true;
-  }
-  return false;
-}
 
 struct RunOptions {
   uint64_t bytes = 0;  // per transfer, each way
@@ -100,14 +86,6 @@ ServeOptions ParseServeOptions(int argc, char** argv) {
           FlagValue(argc, argv, "vencrypt-ca", ""),
           FlagValue(argc, argv, "vencrypt-cert", ""),
           FlagValue(argc, argv, "vencrypt-key", "")};
-}
-
-// Idle sessions need a descriptor each, on both ends.
-void RaiseFileLimit() {
-  rlimit limit;
-  getrlimit(RLIMIT_NOFILE, &limit);
-  limit.rlim_cur = limit.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &limit);
 }
 
 // A relay that cannot start (websockify or socat not installed) is reported

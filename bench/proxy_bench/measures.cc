@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include "bench/bench_support.h"
 #include "bench/proxy_bench/client_connection.h"
 #include "bench/proxy_bench/echo_backend.h"
 #include "bench/proxy_bench/process_tree_usage.h"
@@ -129,12 +130,6 @@ Measures MeasureRound(const Target& target, uint64_t bytes,
   Connects(target, 200, &m.connect_p50, &m.connect_p99);
   if (idle_sessions) m.idle_kib = IdleKib(target, *idle_sessions);
   return m;
-}
-
-double Percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
 }
 
 }  // namespace porthole::bench

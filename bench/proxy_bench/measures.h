@@ -40,9 +40,6 @@ struct Measures {
 Measures MeasureRound(const Target& target, uint64_t bytes,
                       std::optional<int> idle_sessions);
 
-// The value at quantile `q` (0..1) of `v`; 0 when `v` is empty.
-double Percentile(std::vector<double> v, double q);
-
 }  // namespace porthole::bench
 
 #endif  // PORTHOLE_BENCH_PROXY_BENCH_MEASURES_H_

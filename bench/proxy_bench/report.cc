@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "bench/bench_support.h"
+
 namespace porthole::bench {
 namespace {
 
