@@ -26,15 +26,7 @@ AgentLink::AgentLink(
       events_(std::move(events)),
       loop_(loop),
       next_backoff_(backoff.min) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(backoff_.min)));
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(backoff_.max)));
-  channel_ = grpc::CreateCustomChannel(endpoint_.address, credentials, args);
+  channel_ = NewAgentChannel(endpoint_.address, credentials, backoff_);
   stub_ = v1::ConsoleAgent::NewStub(channel_);
 }
 

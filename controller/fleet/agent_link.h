@@ -12,6 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "controller/fleet/agent_channel.h"
 #include "controller/fleet/completion_loop.h"
 #include "porthole/agent/v1/agent.grpc.pb.h"
 
@@ -32,11 +33,6 @@ struct WatchEvents {
   std::function<void(const agent::v1::WatchDomainsResponse&)> on_message;
   // The stream ended or could not be opened; another attempt follows.
   std::function<void()> on_down;
-};
-
-struct BackoffOptions {
-  absl::Duration min = absl::Milliseconds(200);
-  absl::Duration max = absl::Seconds(10);
 };
 
 // One agent: its gRPC channel and stub, and its WatchDomains stream, kept
