@@ -44,4 +44,16 @@ absl::StatusOr<Server> FindVisibleServer(const RequestContext& context,
   return *std::move(server);
 }
 
+absl::Status HostUnreachable(const RequestContext& context,
+                             const Server& server) {
+  // Compute host names are admin-only in Nova (OS-EXT-SRV-ATTR:host).
+  if (context.credentials.is_admin) {
+    return absl::UnavailableError(absl::StrCat(
+        "Compute host ", server.host, " is unreachable; try again later."));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("The compute host of instance ", server.domain.uuid(),
+                   " is unreachable; try again later."));
+}
+
 }  // namespace porthole::controller

@@ -19,6 +19,12 @@ absl::StatusOr<Server> FindVisibleServer(const RequestContext& context,
                                          std::string_view id,
                                          const ApiServices& services);
 
+// UNAVAILABLE (503) for a found server whose compute host cannot be asked
+// now: admins read the host's name (Nova's OS-EXT-SRV-ATTR:host is
+// admin-only), others only that the instance's host is unreachable.
+absl::Status HostUnreachable(const RequestContext& context,
+                             const Server& server);
+
 }  // namespace porthole::controller
 
 #endif  // PORTHOLE_CONTROLLER_API_SERVER_LOOKUP_H_

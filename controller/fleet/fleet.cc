@@ -276,4 +276,26 @@ absl::StatusOr<v1::GetConsoleResponse> Fleet::GetConsole(
   return response;
 }
 
+absl::StatusOr<v1::TailConsoleLogResponse> Fleet::TailConsoleLog(
+    const Server& server, std::optional<int64_t> max_lines,
+    const std::string& request_id) {
+  std::shared_ptr<AgentLink> link = LinkFor(server.host);
+  if (link == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("no agent configured for host ", server.host));
+  }
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineAfter(options_.timeout));
+  context.AddMetadata(v1::kRequestIdMetadataKey, request_id);
+  v1::TailConsoleLogRequest request;
+  request.set_uuid(server.domain.uuid());
+  if (max_lines.has_value()) request.set_max_lines(*max_lines);
+  request.set_max_bytes(v1::kMaxConsoleLogBytes);
+  v1::TailConsoleLogResponse response;
+  grpc::Status status =
+      link->stub()->TailConsoleLog(&context, request, &response);
+  if (!status.ok()) return FromGrpc(status, server.host);
+  return response;
+}
+
 }  // namespace porthole::controller

@@ -64,6 +64,9 @@ class Fleet : public ServerDirectory {
   absl::StatusOr<agent::v1::GetConsoleResponse> GetConsole(
       const Server& server, agent::v1::Protocol protocol,
       const std::string& request_id) override;
+  absl::StatusOr<agent::v1::TailConsoleLogResponse> TailConsoleLog(
+      const Server& server, std::optional<int64_t> max_lines,
+      const std::string& request_id) override;
   absl::Time ConfirmedAt(std::string_view host) const override;
 
   // True when the named agent is in sync: its watch stream is up and its

@@ -121,9 +121,24 @@ class FaultInjectingDirectory : public StaticServerDirectory {
     }
     return StaticServerDirectory::GetConsole(server, protocol, request_id);
   }
+  // The same for the next TailConsoleLog.
+  void FailNextTailConsoleLog(absl::Status status) {
+    fail_tail_ = std::move(status);
+  }
+  absl::StatusOr<agent::v1::TailConsoleLogResponse> TailConsoleLog(
+      const Server& server, std::optional<int64_t> max_lines,
+      const std::string& request_id) override {
+    if (!fail_tail_.ok()) {
+      absl::Status status = std::move(fail_tail_);
+      fail_tail_ = absl::OkStatus();
+      return status;
+    }
+    return StaticServerDirectory::TailConsoleLog(server, max_lines, request_id);
+  }
 
  private:
   absl::Status fail_;
+  absl::Status fail_tail_;
 };
 
 class ApiFixture {
