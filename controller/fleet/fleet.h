@@ -79,6 +79,12 @@ class Fleet : public ServerDirectory {
   FanOutAnswers AskEveryAgent(const std::string& uuid);
   void ReportGone(const std::vector<GoneServer>& gone);
   std::shared_ptr<AgentLink> LinkFor(std::string_view agent) const;
+  // `host`'s link for one unary call, with `context` given the configured
+  // deadline and the request id; UNAVAILABLE when no agent is configured
+  // for it.
+  absl::StatusOr<std::shared_ptr<AgentLink>> CallableLink(
+      const std::string& host, const std::string& request_id,
+      grpc::ClientContext& context) const;
   std::shared_ptr<AgentLink> NewLink(const AgentEndpoint& agent);
 
   FleetOptions options_;

@@ -31,6 +31,20 @@ absl::StatusOr<Server> StaticServerDirectory::Find(std::string_view uuid) {
   return inventory_.MissStatus(uuid);
 }
 
+absl::StatusOr<Server> StaticServerDirectory::Reachable(
+    const Server& server) const {
+  std::optional<Server> stored = inventory_.Find(server.domain.uuid());
+  if (!stored.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("domain ", server.domain.uuid(), " not found"));
+  }
+  if (!stored->host_connected) {
+    return absl::UnavailableError(
+        absl::StrCat("agent ", stored->host, " is not connected"));
+  }
+  return *std::move(stored);
+}
+
 absl::StatusOr<v1::GetConsoleResponse> StaticServerDirectory::GetConsole(
     const Server& server, v1::Protocol protocol,
     const std::string& request_id) {
@@ -39,15 +53,8 @@ absl::StatusOr<v1::GetConsoleResponse> StaticServerDirectory::GetConsole(
     last_request_id_ = request_id;
     ++get_console_calls_;
   }
-  std::optional<Server> stored = inventory_.Find(server.domain.uuid());
-  if (!stored.has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("domain ", server.domain.uuid(), " not found"));
-  }
-  if (!stored->host_connected) {
-    return absl::UnavailableError(
-        absl::StrCat("agent ", stored->host, " is not connected"));
-  }
+  absl::StatusOr<Server> stored = Reachable(server);
+  if (!stored.ok()) return stored.status();
   return v1::AnswerGetConsole(std::move(stored->domain), protocol);
 }
 
@@ -55,15 +62,8 @@ absl::StatusOr<v1::TailConsoleLogResponse>
 StaticServerDirectory::TailConsoleLog(const Server& server,
                                       std::optional<int64_t> max_lines,
                                       const std::string& request_id) {
-  std::optional<Server> stored = inventory_.Find(server.domain.uuid());
-  if (!stored.has_value()) {
-    return absl::NotFoundError(
-        absl::StrCat("domain ", server.domain.uuid(), " not found"));
-  }
-  if (!stored->host_connected) {
-    return absl::UnavailableError(
-        absl::StrCat("agent ", stored->host, " is not connected"));
-  }
+  absl::StatusOr<Server> stored = Reachable(server);
+  if (!stored.ok()) return stored.status();
   absl::MutexLock lock(&mu_);
   last_request_id_ = request_id;
   v1::TailConsoleLogResponse response;

@@ -63,6 +63,9 @@ class StaticServerDirectory : public ServerDirectory {
 
  private:
   void AddHost(std::string_view host);
+  // The stored copy of `server`, as its agent would see it: NOT_FOUND when
+  // unknown, UNAVAILABLE when its host is not connected.
+  absl::StatusOr<Server> Reachable(const Server& server) const;
 
   ServerInventory inventory_;
   mutable absl::Mutex mu_;
