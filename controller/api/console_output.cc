@@ -125,12 +125,8 @@ absl::StatusOr<Json> GetConsoleOutput(const RequestContext& context,
   absl::StatusOr<std::optional<int64_t>> length = ConsoleOutputLength(body);
   if (!length.ok()) return length.status();
   absl::StatusOr<Server> server =
-      FindVisibleServer(context, server_id, services);
+      FindAuthorizedServer(context, server_id, kConsoleOutputPolicy, services);
   if (!server.ok()) return server.status();
-  absl::Status allowed =
-      Authorize(context, kConsoleOutputPolicy,
-                ServerTarget(*server, services.config.default_project_id));
-  if (!allowed.ok()) return allowed;
   const std::string& uuid = server->domain.uuid();
   if (!server->host_connected) return HostUnreachable(context, *server);
 

@@ -141,12 +141,8 @@ absl::StatusOr<Json> CreateRemoteConsole(const RequestContext& context,
     return absl::InvalidArgumentError(*invalid);
   }
   absl::StatusOr<Server> server =
-      FindVisibleServer(context, server_id, services);
+      FindAuthorizedServer(context, server_id, kRemoteConsolesPolicy, services);
   if (!server.ok()) return server.status();
-  absl::Status allowed =
-      Authorize(context, kRemoteConsolesPolicy,
-                ServerTarget(*server, services.config.default_project_id));
-  if (!allowed.ok()) return allowed;
 
   const Json& request = body.at("remote_console");
   const std::string protocol = request.at("protocol").get<std::string>();
