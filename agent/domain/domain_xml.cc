@@ -8,8 +8,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "agent/domain/domain_document.h"
 #include "common/host_port.h"
 #include "common/text.h"
 #include "common/uuid.h"
@@ -25,97 +25,6 @@ using v1::Protocol;
 constexpr std::string_view kNovaNamespace =
     "http://openstack.org/xmlns/libvirt/nova/1.1";
 
-// Untrusted text as it may appear in an error message: short, ASCII only.
-std::string Quoted(std::string_view text) {
-  constexpr size_t kMaxShown = 40;
-  std::string shown = absl::CHexEscape(ToAbsl(text.substr(0, kMaxShown)));
-  if (text.size() > kMaxShown) shown += "...";
-  return absl::StrCat("'", shown, "'");
-}
-
-// ---- Input checks ---------------------------------------------------------
-
-absl::Status CheckRawInput(std::string_view xml,
-                           const DomainXmlOptions& options) {
-  if (xml.empty()) return absl::InvalidArgumentError("domain XML is empty");
-  if (xml.size() > options.max_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "domain XML is larger than ", options.max_bytes, " bytes"));
-  }
-  // U+0000 is not an XML character, and pugixml would stop reading there.
-  if (xml.find('\0') != std::string_view::npos) {
-    return absl::InvalidArgumentError("domain XML contains a NUL byte");
-  }
-  if (!IsValidUtf8(xml)) {
-    return absl::InvalidArgumentError("domain XML is not valid UTF-8");
-  }
-  return absl::OkStatus();
-}
-
-// ---- Tree walking ---------------------------------------------------------
-
-pugi::xml_node FirstChildElement(pugi::xml_node node) {
-  pugi::xml_node child = node.first_child();
-  while (child && child.type() != pugi::node_element) {
-    child = child.next_sibling();
-  }
-  return child;
-}
-
-pugi::xml_node NextSiblingElement(pugi::xml_node node) {
-  pugi::xml_node sibling = node.next_sibling();
-  while (sibling && sibling.type() != pugi::node_element) {
-    sibling = sibling.next_sibling();
-  }
-  return sibling;
-}
-
-// Depth-first walk without recursion, so that a deep document cannot exhaust
-// the stack. `root` has depth 1.
-absl::Status CheckDepth(pugi::xml_node root, int max_depth) {
-  pugi::xml_node node = root;
-  int depth = 1;
-  while (true) {
-    if (depth > max_depth) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "domain XML nests elements deeper than ", max_depth, " levels"));
-    }
-    if (pugi::xml_node child = FirstChildElement(node)) {
-      node = child;
-      ++depth;
-      continue;
-    }
-    while (node != root && !NextSiblingElement(node)) {
-      node = node.parent();
-      --depth;
-    }
-    if (node == root) return absl::OkStatus();
-    node = NextSiblingElement(node);
-  }
-}
-
-// The single <domain> element of the document. A DOCTYPE is refused: libvirt
-// never writes one, and the entities it could declare are not expanded.
-absl::StatusOr<pugi::xml_node> DomainElement(const pugi::xml_document& doc) {
-  pugi::xml_node root;
-  for (pugi::xml_node node : doc.children()) {
-    if (node.type() == pugi::node_doctype) {
-      return absl::InvalidArgumentError("domain XML has a DOCTYPE");
-    }
-    if (node.type() != pugi::node_element) continue;
-    if (root) {
-      return absl::InvalidArgumentError(
-          "domain XML has more than one root element");
-    }
-    root = node;
-  }
-  if (std::string_view(root.name()) != "domain") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "domain XML root element is ", Quoted(root.name()), ", not 'domain'"));
-  }
-  return root;
-}
-
 // ---- uuid and name --------------------------------------------------------
 
 absl::StatusOr<std::string> ReadUuid(pugi::xml_node domain) {
@@ -123,8 +32,8 @@ absl::StatusOr<std::string> ReadUuid(pugi::xml_node domain) {
   if (!uuid) return absl::InvalidArgumentError("domain XML has no <uuid>");
   absl::string_view text = absl::StripAsciiWhitespace(uuid.text().get());
   if (!LooksLikeUuid(ToStd(text))) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("domain <uuid> is not a UUID: ", Quoted(ToStd(text))));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "domain <uuid> is not a UUID: ", QuotedForError(ToStd(text))));
   }
   return absl::AsciiStrToLower(text);  // libvirt may print it in uppercase
 }
@@ -223,8 +132,8 @@ absl::StatusOr<uint32_t> ReadGraphicsPort(pugi::xml_node graphics,
   absl::StatusOr<uint16_t> port = ParsePort(text);
   if (!port.ok() || *port == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "graphics type ", Quoted(graphics.attribute("type").value()), " ",
-        attribute, "=", Quoted(text), " is not a port"));
+        "graphics type ", QuotedForError(graphics.attribute("type").value()),
+        " ", attribute, "=", QuotedForError(text), " is not a port"));
   }
   return *port;
 }
@@ -319,7 +228,7 @@ absl::StatusOr<std::optional<Console>> ReadSerialConsole(
   absl::StatusOr<uint16_t> port = ParsePort(service);
   if (!port.ok() || *port == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "serial source service=", Quoted(service), " is not a port"));
+        "serial source service=", QuotedForError(service), " is not a port"));
   }
   Console console;
   console.set_protocol(v1::PROTOCOL_SERIAL);
@@ -391,26 +300,10 @@ absl::StatusOr<Domain> ReadDomain(pugi::xml_node domain,
 
 absl::StatusOr<v1::Domain> ParseDomainXml(std::string_view xml,
                                           const DomainXmlOptions& options) {
-  if (absl::Status status = CheckRawInput(xml, options); !status.ok()) {
-    return status;
-  }
   pugi::xml_document doc;
-  // encoding_utf8: the bytes were checked as UTF-8 above, so an encoding
-  // declaration or a UTF-16 BOM must not make pugixml convert them.
-  const pugi::xml_parse_result parsed = doc.load_buffer(
-      xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype,
-      pugi::encoding_utf8);
-  if (!parsed) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("domain XML does not parse: ", parsed.description(),
-                     " at offset ", parsed.offset));
-  }
-  absl::StatusOr<pugi::xml_node> domain = DomainElement(doc);
+  absl::StatusOr<pugi::xml_node> domain =
+      LoadDomainDocument(xml, options.max_bytes, options.max_depth, doc);
   if (!domain.ok()) return domain.status();
-  if (absl::Status status = CheckDepth(*domain, options.max_depth);
-      !status.ok()) {
-    return status;
-  }
   return ReadDomain(*domain, options);
 }
 

@@ -22,7 +22,8 @@ std::string DomainUuid(virDomainPtr dom) {
 }
 
 absl::StatusOr<v1::Domain> ReadDomain(virDomainPtr dom,
-                                      const DomainXmlOptions& xml_options) {
+                                      const DomainXmlOptions& xml_options,
+                                      std::string* xml_out) {
   int state = VIR_DOMAIN_NOSTATE;
   int reason = 0;
   if (virDomainGetState(dom, &state, &reason, 0) < 0) {
@@ -32,6 +33,7 @@ absl::StatusOr<v1::Domain> ReadDomain(virDomainPtr dom,
   if (xml == nullptr) return LastLibvirtError();
   absl::StatusOr<v1::Domain> domain = ParseDomainXml(xml.get(), xml_options);
   if (!domain.ok()) return domain.status();
+  if (xml_out != nullptr) *xml_out = xml.get();
   domain->set_state(v1::DomainState_IsValid(state)
                         ? static_cast<v1::DomainState>(state)
                         : v1::DOMAIN_STATE_UNSPECIFIED);

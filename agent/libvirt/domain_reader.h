@@ -23,9 +23,11 @@ namespace porthole::agent {
 std::string DomainUuid(virDomainPtr dom);
 
 // One domain. A parse failure is the parser's INVALID_ARGUMENT, with no
-// libvirt code (LibvirtErrorCode == VIR_ERR_OK).
+// libvirt code (LibvirtErrorCode == VIR_ERR_OK). `xml`, when given, receives
+// the live XML the Domain was read from (for readers of other parts of it).
 absl::StatusOr<v1::Domain> ReadDomain(virDomainPtr dom,
-                                      const DomainXmlOptions& xml_options);
+                                      const DomainXmlOptions& xml_options,
+                                      std::string* xml = nullptr);
 
 // Every domain (virConnectListAllDomains). Domains that went away meanwhile
 // are left out; one with unreadable XML is logged and skipped. Fails on the

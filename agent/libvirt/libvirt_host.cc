@@ -71,7 +71,8 @@ void LibvirtHost::Stop() {
   loop_.reset();
 }
 
-absl::StatusOr<v1::Domain> LibvirtHost::FetchDomain(std::string_view uuid) {
+absl::StatusOr<v1::Domain> LibvirtHost::FetchDomain(std::string_view uuid,
+                                                    std::string* xml) {
   absl::StatusOr<ConnectionWorker::ConnectionRef> ref =
       worker_->AcquireConnection();
   if (!ref.ok()) return ref.status();
@@ -79,7 +80,7 @@ absl::StatusOr<v1::Domain> LibvirtHost::FetchDomain(std::string_view uuid) {
   const std::string id(uuid);
   const DomainHandle dom(virDomainLookupByUUIDString(conn, id.c_str()));
   absl::StatusOr<v1::Domain> domain =
-      dom != nullptr ? ReadDomain(dom.get(), worker_->options().xml)
+      dom != nullptr ? ReadDomain(dom.get(), worker_->options().xml, xml)
                      : absl::StatusOr<v1::Domain>(LastLibvirtError());
   if (domain.ok()) return domain;
   const absl::Status& error = domain.status();

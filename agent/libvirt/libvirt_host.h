@@ -62,9 +62,11 @@ class LibvirtHost {
   // Stops the threads and closes the connection. Idempotent.
   void Stop();
 
-  // The live view of one domain, read at call time (XML + state).
+  // The live view of one domain, read at call time (XML + state); `xml`,
+  // when given, receives the live XML it was read from.
   // NOT_FOUND: no such domain; UNAVAILABLE: no libvirt connection now.
-  absl::StatusOr<v1::Domain> FetchDomain(std::string_view uuid);
+  absl::StatusOr<v1::Domain> FetchDomain(std::string_view uuid,
+                                         std::string* xml = nullptr);
   // Every domain, read at call time.
   absl::StatusOr<std::vector<v1::Domain>> FetchAll();
 

@@ -1,10 +1,16 @@
 #include "agent/service/console_agent_service.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "agent/console_log/console_log_reader.h"
+#include "agent/domain/console_log_source.h"
 #include "common/logging.h"
 #include "porthole/agent/v1/contract.h"
 
@@ -155,6 +161,55 @@ grpc::Status ConsoleAgentService::GetConsole(
   }
   log(answer->has_console() ? "ok" : "no such console");
   *response = *std::move(answer);
+  return grpc::Status::OK;
+}
+
+grpc::Status ConsoleAgentService::TailConsoleLog(
+    grpc::ServerContext* context, const v1::TailConsoleLogRequest* request,
+    v1::TailConsoleLogResponse* response) {
+  const std::string request_id = RequestId(*context);
+  auto log = [&](std::string_view outcome) {
+    LogInfo("service", "TailConsoleLog ", LogField("request_id", request_id),
+            " ", LogField("uuid", request->uuid()), " ",
+            LogField("result", outcome));
+  };
+  std::string xml;
+  absl::StatusOr<v1::Domain> domain = host_->FetchDomain(request->uuid(), &xml);
+  if (!domain.ok()) {
+    log(std::string(domain.status().message()));
+    return ToGrpc(domain.status());
+  }
+  // The path comes from the live XML only; the request names the domain.
+  absl::StatusOr<std::optional<std::string>> path =
+      ReadConsoleLogPath(xml, DomainXmlOptions());
+  if (!path.ok()) {
+    log(std::string(path.status().message()));
+    return ToGrpc(absl::InternalError(path.status().message()));
+  }
+  if (!path->has_value()) {
+    log("no console log");
+    response->set_console_available(false);
+    return grpc::Status::OK;
+  }
+  const uint64_t max_bytes =
+      request->max_bytes() == 0
+          ? v1::kMaxConsoleLogBytes
+          : std::min<uint64_t>(request->max_bytes(), v1::kMaxConsoleLogBytes);
+  absl::StatusOr<LogTail> tail = ReadConsoleLogTail(**path, max_bytes);
+  if (!tail.ok()) {
+    LogWarning("service", "TailConsoleLog cannot read the console log ",
+               LogField("request_id", request_id), " ",
+               LogField("uuid", request->uuid()), " ",
+               LogField("error", std::string(tail.status().message())));
+    return ToGrpc(tail.status());
+  }
+  const std::optional<int64_t> max_lines =
+      request->has_max_lines() ? std::optional<int64_t>(request->max_lines())
+                               : std::nullopt;
+  response->set_console_available(true);
+  response->set_output(std::string(v1::TailLines(tail->bytes, max_lines)));
+  response->set_truncated_bytes(tail->truncated_bytes);
+  log(absl::StrCat("ok, ", response->output().size(), " bytes"));
   return grpc::Status::OK;
 }
 

@@ -12,7 +12,9 @@ namespace porthole::agent {
 // The gRPC face of the agent. ListDomains answers from the Inventory on a
 // callback (it never blocks); GetConsole reads the live XML through
 // LibvirtHost on the sync server's thread pool, since a libvirt call may
-// block on a hung daemon until keepalive gives up; WatchDomains is a callback
+// block on a hung daemon until keepalive gives up; TailConsoleLog reads the
+// live XML the same way, then at most kMaxConsoleLogBytes of the log file it
+// names (ReadConsoleLogPath, ReadConsoleLogTail); WatchDomains is a callback
 // stream fed by Inventory listeners, so a watcher costs no thread.
 // A watcher that falls `max_queued_changes` behind is ended with
 // RESOURCE_EXHAUSTED; it reconnects and starts from a fresh snapshot.
@@ -35,6 +37,9 @@ class ConsoleAgentService
   grpc::Status GetConsole(grpc::ServerContext* context,
                           const v1::GetConsoleRequest* request,
                           v1::GetConsoleResponse* response) override;
+  grpc::Status TailConsoleLog(grpc::ServerContext* context,
+                              const v1::TailConsoleLogRequest* request,
+                              v1::TailConsoleLogResponse* response) override;
   grpc::ServerWriteReactor<v1::WatchDomainsResponse>* WatchDomains(
       grpc::CallbackServerContext* context,
       const v1::WatchDomainsRequest* request) override;

@@ -14,6 +14,7 @@
 #include "common/logging.h"
 #include "common/uuid.h"
 #include "controller/api/console_auth_tokens.h"
+#include "controller/api/console_output.h"
 #include "controller/api/json_body.h"
 #include "controller/api/microversion.h"
 #include "controller/api/nova_error.h"
@@ -139,7 +140,10 @@ HttpResponse RunRoute(const RequestContext& context, const Route& route,
       result = ShowServer(context, route.param, services);
       break;
     case RouteId::kServerAction:
-      result = RunConsoleAction(context, *action, route.param, services);
+      result =
+          action->console_output
+              ? GetConsoleOutput(context, action->body, route.param, services)
+              : RunConsoleAction(context, *action, route.param, services);
       break;
     case RouteId::kRemoteConsoles:
       result = CreateRemoteConsole(context, body, route.param, services);

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "controller/api/console_output.h"
 #include "controller/api/nova_error.h"
 #include "controller/api/policy.h"
 #include "controller/api/request_schema.h"
@@ -21,17 +22,6 @@ absl::Status ResourceNotFound() {
   return absl::NotFoundError(kResourceNotFoundText);
 }
 
-absl::Status Unreachable(const RequestContext& context, const Server& server) {
-  // Compute host names are admin-only in Nova (OS-EXT-SRV-ATTR:host).
-  if (context.credentials.is_admin) {
-    return absl::UnavailableError(absl::StrCat(
-        "Compute host ", server.host, " is unreachable; try again later."));
-  }
-  return absl::UnavailableError(
-      absl::StrCat("The compute host of instance ", server.domain.uuid(),
-                   " is unreachable; try again later."));
-}
-
 // Asks the server's agent for the live console and issues a token for it.
 absl::StatusOr<std::string> IssueConsoleUrl(const RequestContext& context,
                                             const Server& server,
@@ -42,7 +32,7 @@ absl::StatusOr<std::string> IssueConsoleUrl(const RequestContext& context,
       ResolveConsole(protocol, type, services.config.consoles);
   if (!kind.ok()) return kind.status();
   const std::string& uuid = server.domain.uuid();
-  if (!server.host_connected) return Unreachable(context, server);
+  if (!server.host_connected) return HostUnreachable(context, server);
 
   absl::StatusOr<agent::v1::GetConsoleResponse> answer =
       services.servers.GetConsole(server, kind->protocol, context.request_id);
@@ -61,7 +51,7 @@ absl::StatusOr<std::string> IssueConsoleUrl(const RequestContext& context,
             absl::StrCat("Instance ", uuid, " is not ready"));
       case absl::StatusCode::kUnavailable:
       case absl::StatusCode::kDeadlineExceeded:
-        return Unreachable(context, server);
+        return HostUnreachable(context, server);
       default:
         return absl::InternalError("GetConsole failed");
     }
@@ -92,12 +82,15 @@ absl::StatusOr<ServerActionRequest> PeekServerAction(std::string_view body) {
     return absl::InvalidArgumentError("Malformed request body");
   }
   const std::string& key = parsed->begin().key();
+  if (key == kConsoleOutputAction) {
+    return ServerActionRequest{nullptr, true, *std::move(parsed)};
+  }
   const LegacyConsoleAction* action = FindLegacyConsoleAction(key);
   if (action == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("There is no such action: ", key));
   }
-  return ServerActionRequest{action, *std::move(parsed)};
+  return ServerActionRequest{action, false, *std::move(parsed)};
 }
 
 absl::StatusOr<Json> RunConsoleAction(const RequestContext& context,
@@ -148,12 +141,8 @@ absl::StatusOr<Json> CreateRemoteConsole(const RequestContext& context,
     return absl::InvalidArgumentError(*invalid);
   }
   absl::StatusOr<Server> server =
-      FindVisibleServer(context, server_id, services);
+      FindAuthorizedServer(context, server_id, kRemoteConsolesPolicy, services);
   if (!server.ok()) return server.status();
-  absl::Status allowed =
-      Authorize(context, kRemoteConsolesPolicy,
-                ServerTarget(*server, services.config.default_project_id));
-  if (!allowed.ok()) return allowed;
 
   const Json& request = body.at("remote_console");
   const std::string protocol = request.at("protocol").get<std::string>();

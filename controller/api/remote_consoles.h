@@ -19,15 +19,18 @@ namespace porthole::controller {
 // Errors are absl::Status with Nova's exact messages; FaultFromStatus turns
 // them into HTTP.
 
-// A /action body as Nova's dispatcher sees it before anything else runs.
+// A /action body as Nova's dispatcher sees it before anything else runs:
+// a legacy console action, or os-getConsoleOutput (`action` null).
 struct ServerActionRequest {
   const LegacyConsoleAction* action = nullptr;
+  bool console_output = false;
   Json body;
 };
 
 // INVALID_ARGUMENT "Malformed request body" unless `body` is a JSON object
 // with exactly one key (also for invalid or too deeply nested JSON);
-// "There is no such action: <key>" when that key is no console action.
+// "There is no such action: <key>" when that key is neither a console
+// action nor os-getConsoleOutput.
 absl::StatusOr<ServerActionRequest> PeekServerAction(std::string_view body);
 
 // Check order (Nova's): microversion (404 from 2.6), schema (400), policy

@@ -9,15 +9,8 @@
 namespace porthole::controller {
 namespace {
 
-std::string AtField(std::string_view field, const Json& value,
-                    std::string_view message) {
-  return absl::StrCat("Invalid input for field/attribute ", std::string(field),
-                      ". Value: ", PyStr(value), ". ", std::string(message));
-}
-
 std::string NotOfType(const Json& value, std::string_view type) {
-  return absl::StrCat(PyRepr(value), " is not of type '", std::string(type),
-                      "'");
+  return NotOfTypeMessage(value, {type});
 }
 
 std::string NotOneOf(const Json& value,
@@ -46,6 +39,23 @@ std::vector<std::string> Extras(const Json& object,
 
 }  // namespace
 
+std::string InvalidFieldMessage(std::string_view field, const Json& value,
+                                std::string_view message) {
+  return absl::StrCat("Invalid input for field/attribute ", std::string(field),
+                      ". Value: ", PyStr(value), ". ", std::string(message));
+}
+
+std::string NotOfTypeMessage(const Json& value,
+                             const std::vector<std::string_view>& types) {
+  std::vector<std::string> quoted;
+  quoted.reserve(types.size());
+  for (std::string_view type : types) {
+    quoted.push_back(absl::StrCat("'", std::string(type), "'"));
+  }
+  return absl::StrCat(PyRepr(value), " is not of type ",
+                      absl::StrJoin(quoted, ", "));
+}
+
 std::string AdditionalPropertiesMessage(const std::vector<std::string>& keys) {
   std::vector<std::string> quoted;
   quoted.reserve(keys.size());
@@ -64,31 +74,33 @@ std::optional<std::string> ValidateConsoleRequest(
   if (auto it = body.find(key); it != body.end()) {
     const Json& inner = *it;
     if (!inner.is_object()) {
-      return AtField(key, inner, NotOfType(inner, "object"));
+      return InvalidFieldMessage(key, inner, NotOfType(inner, "object"));
     }
     for (const EnumProperty& property : properties) {
       auto found = inner.find(property.name);
       if (found == inner.end()) continue;
       if (!found->is_string()) {
-        return AtField(property.name, *found, NotOfType(*found, "string"));
+        return InvalidFieldMessage(property.name, *found,
+                                   NotOfType(*found, "string"));
       }
       const std::string& text = found->get_ref<const std::string&>();
       if (std::find(property.allowed.begin(), property.allowed.end(), text) ==
           property.allowed.end()) {
-        return AtField(property.name, *found,
-                       NotOneOf(*found, property.allowed));
+        return InvalidFieldMessage(property.name, *found,
+                                   NotOneOf(*found, property.allowed));
       }
     }
     std::vector<std::string> names;
     for (const EnumProperty& property : properties) {
       if (!inner.contains(property.name)) {
-        return AtField(key, inner, Required(property.name));
+        return InvalidFieldMessage(key, inner, Required(property.name));
       }
       names.push_back(property.name);
     }
     if (std::vector<std::string> extras = Extras(inner, names);
         !extras.empty()) {
-      return AtField(key, inner, AdditionalPropertiesMessage(extras));
+      return InvalidFieldMessage(key, inner,
+                                 AdditionalPropertiesMessage(extras));
     }
   } else {
     return Required(key);

@@ -30,6 +30,15 @@ std::optional<std::string> ValidateConsoleRequest(
     const Json& body, std::string_view container,
     const std::vector<EnumProperty>& properties);
 
+// Nova's message for an error below the root: "Invalid input for
+// field/attribute <field>. Value: <str(value)>. <message>".
+std::string InvalidFieldMessage(std::string_view field, const Json& value,
+                                std::string_view message);
+
+// jsonschema's type text: "<repr(value)> is not of type 'a', 'b'".
+std::string NotOfTypeMessage(const Json& value,
+                             const std::vector<std::string_view>& types);
+
 // jsonschema's additionalProperties text for these keys, in order:
 // "Additional properties are not allowed ('a', 'b' were unexpected)".
 std::string AdditionalPropertiesMessage(const std::vector<std::string>& keys);

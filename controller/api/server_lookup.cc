@@ -44,4 +44,28 @@ absl::StatusOr<Server> FindVisibleServer(const RequestContext& context,
   return *std::move(server);
 }
 
+absl::StatusOr<Server> FindAuthorizedServer(const RequestContext& context,
+                                            std::string_view id,
+                                            std::string_view rule,
+                                            const ApiServices& services) {
+  absl::StatusOr<Server> server = FindVisibleServer(context, id, services);
+  if (!server.ok()) return server;
+  absl::Status allowed = Authorize(
+      context, rule, ServerTarget(*server, services.config.default_project_id));
+  if (!allowed.ok()) return allowed;
+  return server;
+}
+
+absl::Status HostUnreachable(const RequestContext& context,
+                             const Server& server) {
+  // Compute host names are admin-only in Nova (OS-EXT-SRV-ATTR:host).
+  if (context.credentials.is_admin) {
+    return absl::UnavailableError(absl::StrCat(
+        "Compute host ", server.host, " is unreachable; try again later."));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("The compute host of instance ", server.domain.uuid(),
+                   " is unreachable; try again later."));
+}
+
 }  // namespace porthole::controller

@@ -19,6 +19,20 @@ absl::StatusOr<Server> FindVisibleServer(const RequestContext& context,
                                          std::string_view id,
                                          const ApiServices& services);
 
+// FindVisibleServer, then the policy `rule` against the found server's
+// project (403): the order of Nova's handlers that load the instance before
+// they authorize.
+absl::StatusOr<Server> FindAuthorizedServer(const RequestContext& context,
+                                            std::string_view id,
+                                            std::string_view rule,
+                                            const ApiServices& services);
+
+// UNAVAILABLE (503) for a found server whose compute host cannot be asked
+// now: admins read the host's name (Nova's OS-EXT-SRV-ATTR:host is
+// admin-only), others only that the instance's host is unreachable.
+absl::Status HostUnreachable(const RequestContext& context,
+                             const Server& server);
+
 }  // namespace porthole::controller
 
 #endif  // PORTHOLE_CONTROLLER_API_SERVER_LOOKUP_H_

@@ -262,22 +262,50 @@ absl::Time Fleet::ConfirmedAt(std::string_view host) const {
   return inventory_.ConfirmedAt(host);
 }
 
+absl::StatusOr<std::shared_ptr<AgentLink>> Fleet::CallableLink(
+    const std::string& host, const std::string& request_id,
+    grpc::ClientContext& context) const {
+  std::shared_ptr<AgentLink> link = LinkFor(host);
+  if (link == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("no agent configured for host ", host));
+  }
+  context.set_deadline(DeadlineAfter(options_.timeout));
+  context.AddMetadata(v1::kRequestIdMetadataKey, request_id);
+  return link;
+}
+
 absl::StatusOr<v1::GetConsoleResponse> Fleet::GetConsole(
     const Server& server, v1::Protocol protocol,
     const std::string& request_id) {
-  std::shared_ptr<AgentLink> link = LinkFor(server.host);
-  if (link == nullptr) {
-    return absl::UnavailableError(
-        absl::StrCat("no agent configured for host ", server.host));
-  }
   grpc::ClientContext context;
-  context.set_deadline(DeadlineAfter(options_.timeout));
-  context.AddMetadata(v1::kRequestIdMetadataKey, request_id);
+  absl::StatusOr<std::shared_ptr<AgentLink>> link =
+      CallableLink(server.host, request_id, context);
+  if (!link.ok()) return link.status();
   v1::GetConsoleRequest request;
   request.set_uuid(server.domain.uuid());
   request.set_protocol(protocol);
   v1::GetConsoleResponse response;
-  grpc::Status status = link->stub()->GetConsole(&context, request, &response);
+  grpc::Status status =
+      (*link)->stub()->GetConsole(&context, request, &response);
+  if (!status.ok()) return FromGrpc(status, server.host);
+  return response;
+}
+
+absl::StatusOr<v1::TailConsoleLogResponse> Fleet::TailConsoleLog(
+    const Server& server, std::optional<int64_t> max_lines,
+    const std::string& request_id) {
+  grpc::ClientContext context;
+  absl::StatusOr<std::shared_ptr<AgentLink>> link =
+      CallableLink(server.host, request_id, context);
+  if (!link.ok()) return link.status();
+  v1::TailConsoleLogRequest request;
+  request.set_uuid(server.domain.uuid());
+  if (max_lines.has_value()) request.set_max_lines(*max_lines);
+  request.set_max_bytes(v1::kMaxConsoleLogBytes);
+  v1::TailConsoleLogResponse response;
+  grpc::Status status =
+      (*link)->stub()->TailConsoleLog(&context, request, &response);
   if (!status.ok()) return FromGrpc(status, server.host);
   return response;
 }

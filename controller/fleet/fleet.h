@@ -65,6 +65,9 @@ class Fleet : public ServerDirectory {
   absl::StatusOr<agent::v1::GetConsoleResponse> GetConsole(
       const Server& server, agent::v1::Protocol protocol,
       const std::string& request_id) override;
+  absl::StatusOr<agent::v1::TailConsoleLogResponse> TailConsoleLog(
+      const Server& server, std::optional<int64_t> max_lines,
+      const std::string& request_id) override;
   absl::Time ConfirmedAt(std::string_view host) const override;
 
   // True when the named agent is in sync: its watch stream is up and its
@@ -77,6 +80,12 @@ class Fleet : public ServerDirectory {
   FanOutAnswers AskEveryAgent(const std::string& uuid);
   void ReportGone(const std::vector<GoneServer>& gone);
   std::shared_ptr<AgentLink> LinkFor(std::string_view agent) const;
+  // `host`'s link for one unary call, with `context` given the configured
+  // deadline and the request id; UNAVAILABLE when no agent is configured
+  // for it.
+  absl::StatusOr<std::shared_ptr<AgentLink>> CallableLink(
+      const std::string& host, const std::string& request_id,
+      grpc::ClientContext& context) const;
   std::shared_ptr<AgentLink> NewLink(const AgentEndpoint& agent)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

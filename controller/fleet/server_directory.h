@@ -1,6 +1,8 @@
 #ifndef PORTHOLE_CONTROLLER_FLEET_SERVER_DIRECTORY_H_
 #define PORTHOLE_CONTROLLER_FLEET_SERVER_DIRECTORY_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +43,16 @@ class ServerDirectory {
   // down or too slow). OK with no console: the domain has none of that kind.
   virtual absl::StatusOr<agent::v1::GetConsoleResponse> GetConsole(
       const Server& server, agent::v1::Protocol protocol,
+      const std::string& request_id) = 0;
+  // Asks the server's agent for the tail of its console log
+  // (TailConsoleLog: at most kMaxConsoleLogBytes, then the last `max_lines`
+  // lines; nullopt: all of them), bounded by the configured timeout. Errors:
+  // NOT_FOUND (the domain is gone), UNAVAILABLE / DEADLINE_EXCEEDED (agent
+  // down or too slow), PERMISSION_DENIED / INTERNAL (the agent cannot read
+  // the log). OK with console_available false: the domain has no console
+  // log.
+  virtual absl::StatusOr<agent::v1::TailConsoleLogResponse> TailConsoleLog(
+      const Server& server, std::optional<int64_t> max_lines,
       const std::string& request_id) = 0;
   // When `host`'s agent last confirmed, with a heartbeat on its stream, that
   // this directory holds every libvirt event it had received: a server found

@@ -25,6 +25,7 @@ std::vector<PolicyRuleSource> NovaPolicyDefaults() {
        "rule:project_reader_api or rule:context_is_admin"},
       // The API rules Porthole checks.
       {kRemoteConsolesPolicy, kMemberOrAdmin},
+      {kConsoleOutputPolicy, kMemberOrAdmin},
       {kConsoleAuthTokensPolicy, kAdmin},
       {kServersIndexPolicy, kReaderOrAdmin},
       {kServersDetailPolicy, kReaderOrAdmin},

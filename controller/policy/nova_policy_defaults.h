@@ -13,6 +13,9 @@ namespace porthole::controller {
 // this one rule for all of them (it has no rule per action).
 inline constexpr char kRemoteConsolesPolicy[] =
     "os_compute_api:os-remote-consoles";
+// POST /servers/{id}/action os-getConsoleOutput, at every microversion.
+inline constexpr char kConsoleOutputPolicy[] =
+    "os_compute_api:os-console-output";
 inline constexpr char kConsoleAuthTokensPolicy[] =
     "os_compute_api:os-console-auth-tokens";
 inline constexpr char kServersIndexPolicy[] = "os_compute_api:servers:index";

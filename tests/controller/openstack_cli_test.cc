@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "tests/support/controller_stack.h"
+#include "tests/support/domain_fixtures.h"
 
 namespace porthole::testing {
 namespace {
@@ -21,6 +22,12 @@ struct CliRun {
 
 class OpenStackCliTest : public ::testing::Test {
  protected:
+  // `serial_logs`: the node with alice's vm-serial and vm-serial-off, whose
+  // console logs live in logs_ (tests/support/domain_fixtures.h).
+  explicit OpenStackCliTest(bool serial_logs = false)
+      : stack_(serial_logs ? WriteSerialLogNode(logs_.path(), logs_.path())
+                           : "") {}
+
   void SetUp() override {
     ASSERT_TRUE(stack_.Start()) << stack_.ControllerLog();
   }
@@ -49,8 +56,14 @@ class OpenStackCliTest : public ::testing::Test {
     return Run(argv);
   }
 
+  TempDir logs_;  // before stack_, which may name files in it
   ControllerStack stack_;
   int runs_ = 0;
+};
+
+class OpenStackCliLogTest : public OpenStackCliTest {
+ protected:
+  OpenStackCliLogTest() : OpenStackCliTest(/*serial_logs=*/true) {}
 };
 
 TEST_F(OpenStackCliTest, ConsoleUrlShow_ByNameAndId_AtDefault21And26) {
@@ -99,6 +112,30 @@ TEST_F(OpenStackCliTest, OtherProjectsServer_IsNotFound) {
   EXPECT_NE(by_id.exit_code, 0);
   EXPECT_NE(by_id.output.find("No Server found"), std::string::npos)
       << by_id.output;
+}
+
+TEST_F(OpenStackCliLogTest, ConsoleLogShow_PrintsTheTailOfTheLog) {
+  WriteFile(logs_.path() + "/console.log",
+            "SeaBIOS\r\nBooting\r\nvm-serial login: \n");
+  CliRun all = Openstack({"console", "log", "show", "vm-serial"});
+  EXPECT_EQ(all.exit_code, 0) << all.output;
+  EXPECT_NE(all.output.find("SeaBIOS\nBooting\nvm-serial login: "),
+            std::string::npos)
+      << all.output;
+  CliRun last =
+      Openstack({"console", "log", "show", "--lines", "2", kSerialLogUuid});
+  EXPECT_EQ(last.exit_code, 0) << last.output;
+  EXPECT_NE(last.output.find("vm-serial login: "), std::string::npos)
+      << last.output;
+  EXPECT_EQ(last.output.find("Booting"), std::string::npos) << last.output;
+}
+
+TEST_F(OpenStackCliLogTest, ConsoleLogShow_NoLog_ShowsNovasNotFound) {
+  CliRun run = Openstack({"console", "log", "show", "vm-vnc"});
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.output.find("Guest does not have a console available"),
+            std::string::npos)
+      << run.output;
 }
 
 }  // namespace

@@ -77,6 +77,59 @@ inline std::string WriteWorkedExampleNode(const std::string& dir) {
   return path;
 }
 
+// Two of alice's domains with a serial console log, for os-getConsoleOutput
+// and the serial console: vm-serial (running; a TCP serial console bound to
+// 127.0.0.1:`serial_port`, logging to `log_dir`/console.log as Nova writes
+// it) and vm-serial-off (shut off; a file-backed serial console,
+// `log_dir`/ttyS0.log). The worked example's three domains come along.
+inline constexpr char kSerialLogUuid[] = "44444444-4444-4444-8444-000000000004";
+inline constexpr char kSerialFileOffUuid[] =
+    "55555555-5555-4555-8555-000000000005";
+
+inline std::string SerialLogNodeXml(const std::string& log_dir,
+                                    int serial_port) {
+  const std::string owner =
+      "<metadata><nova:instance "
+      "xmlns:nova=\"http://openstack.org/xmlns/libvirt/nova/1.1\">"
+      "<nova:name>NAME</nova:name><nova:owner>"
+      "<nova:user uuid=\"aaaaaaaa-0000-4000-8000-000000000001\">alice"
+      "</nova:user><nova:project uuid=\"bbbbbbbb-0000-4000-8000-000000000001\">"
+      "demo</nova:project></nova:owner></nova:instance></metadata>"
+      "<memory unit=\"KiB\">262144</memory><vcpu>1</vcpu>"
+      "<os><type arch=\"i686\">hvm</type></os>";
+  auto with_name = [&](const std::string& name) {
+    std::string text = owner;
+    text.replace(text.find("NAME"), 4, name);
+    return text;
+  };
+  const std::string port = std::to_string(serial_port);
+  return std::string(
+             "<?xml version=\"1.0\"?>\n<node "
+             "xmlns:test=\"http://libvirt.org/schemas/domain/test/1.0\">") +
+         kWorkedExampleVnc + kWorkedExampleSpice + kWorkedExampleOff +
+         "<domain type=\"test\"><name>instance-00000004</name><uuid>" +
+         kSerialLogUuid + "</uuid>" + with_name("vm-serial") +
+         "<devices><serial type=\"tcp\"><source mode=\"bind\" "
+         "host=\"127.0.0.1\" service=\"" +
+         port + "\"/><log file=\"" + log_dir +
+         "/console.log\" append=\"off\"/><protocol type=\"raw\"/>"
+         "<target port=\"0\"/></serial></devices></domain>"
+         "<domain type=\"test\"><name>instance-00000005</name><uuid>" +
+         kSerialFileOffUuid + "</uuid>" + with_name("vm-serial-off") +
+         "<devices><serial type=\"file\"><source path=\"" + log_dir +
+         "/ttyS0.log\"/><target port=\"0\"/></serial></devices>"
+         "<test:runstate>5</test:runstate></domain>\n</node>\n";
+}
+
+// Writes SerialLogNodeXml() into `dir` and returns the file's path.
+inline std::string WriteSerialLogNode(const std::string& dir,
+                                      const std::string& log_dir,
+                                      int serial_port = 10004) {
+  std::string path = dir + "/serial_log_node.xml";
+  WriteFile(path, SerialLogNodeXml(log_dir, serial_port));
+  return path;
+}
+
 }  // namespace porthole::testing
 
 #endif  // PORTHOLE_TESTS_SUPPORT_DOMAIN_FIXTURES_H_

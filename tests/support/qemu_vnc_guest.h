@@ -22,18 +22,35 @@ class QemuVncGuest {
   static std::unique_ptr<QemuVncGuest> Start(
       int first_display, const std::vector<std::string>& extra_args = {},
       const std::string& vnc_options = "");
+  // The same guest with QEMU's human monitor on a raw TCP chardev bound to
+  // 127.0.0.1 on a free port (`serial_port()`), exactly what a libvirt
+  // `<serial type='tcp'><source mode='bind'>` console is on the wire, but
+  // answering without a guest OS: it greets with "QEMU <version> monitor"
+  // and `info version` + Enter prints the version.
+  static std::unique_ptr<QemuVncGuest> StartWithSerialMonitor(
+      int first_display);
 
   QemuVncGuest(const QemuVncGuest&) = delete;
   QemuVncGuest& operator=(const QemuVncGuest&) = delete;
 
   int vnc_port() const { return vnc_port_; }
+  // 0 unless started WithSerialMonitor.
+  int serial_port() const { return serial_port_; }
 
  private:
-  QemuVncGuest(std::unique_ptr<ChildProcess> qemu, int vnc_port)
-      : qemu_(std::move(qemu)), vnc_port_(vnc_port) {}
+  QemuVncGuest(std::unique_ptr<ChildProcess> qemu, int vnc_port,
+               int serial_port)
+      : qemu_(std::move(qemu)),
+        vnc_port_(vnc_port),
+        serial_port_(serial_port) {}
+  // Start, plus the monitor chardev on `serial_port` when it is not 0.
+  static std::unique_ptr<QemuVncGuest> Launch(
+      int first_display, const std::vector<std::string>& extra_args,
+      const std::string& vnc_options, int serial_port);
 
   std::unique_ptr<ChildProcess> qemu_;
   int vnc_port_;
+  int serial_port_;
 };
 
 }  // namespace porthole::testing

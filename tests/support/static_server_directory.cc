@@ -31,14 +31,8 @@ absl::StatusOr<Server> StaticServerDirectory::Find(std::string_view uuid) {
   return inventory_.MissStatus(uuid);
 }
 
-absl::StatusOr<v1::GetConsoleResponse> StaticServerDirectory::GetConsole(
-    const Server& server, v1::Protocol protocol,
-    const std::string& request_id) {
-  {
-    absl::MutexLock lock(&mu_);
-    last_request_id_ = request_id;
-    ++get_console_calls_;
-  }
+absl::StatusOr<Server> StaticServerDirectory::Reachable(
+    const Server& server) const {
   std::optional<Server> stored = inventory_.Find(server.domain.uuid());
   if (!stored.has_value()) {
     return absl::NotFoundError(
@@ -48,7 +42,51 @@ absl::StatusOr<v1::GetConsoleResponse> StaticServerDirectory::GetConsole(
     return absl::UnavailableError(
         absl::StrCat("agent ", stored->host, " is not connected"));
   }
+  return *std::move(stored);
+}
+
+absl::StatusOr<v1::GetConsoleResponse> StaticServerDirectory::GetConsole(
+    const Server& server, v1::Protocol protocol,
+    const std::string& request_id) {
+  {
+    absl::MutexLock lock(&mu_);
+    last_request_id_ = request_id;
+    ++get_console_calls_;
+  }
+  absl::StatusOr<Server> stored = Reachable(server);
+  if (!stored.ok()) return stored.status();
   return v1::AnswerGetConsole(std::move(stored->domain), protocol);
+}
+
+absl::StatusOr<v1::TailConsoleLogResponse>
+StaticServerDirectory::TailConsoleLog(const Server& server,
+                                      std::optional<int64_t> max_lines,
+                                      const std::string& request_id) {
+  absl::StatusOr<Server> stored = Reachable(server);
+  if (!stored.ok()) return stored.status();
+  absl::MutexLock lock(&mu_);
+  last_request_id_ = request_id;
+  v1::TailConsoleLogResponse response;
+  auto log = console_logs_.find(server.domain.uuid());
+  if (log == console_logs_.end()) return response;
+  std::string_view bytes = log->second;
+  if (bytes.size() > v1::kMaxConsoleLogBytes) {
+    response.set_truncated_bytes(bytes.size() - v1::kMaxConsoleLogBytes);
+    bytes.remove_prefix(bytes.size() - v1::kMaxConsoleLogBytes);
+  }
+  response.set_console_available(true);
+  response.set_output(std::string(v1::TailLines(bytes, max_lines)));
+  return response;
+}
+
+void StaticServerDirectory::SetConsoleLog(std::string_view uuid,
+                                          std::optional<std::string> log) {
+  absl::MutexLock lock(&mu_);
+  if (log.has_value()) {
+    console_logs_.insert_or_assign(std::string(uuid), *std::move(log));
+  } else if (auto it = console_logs_.find(uuid); it != console_logs_.end()) {
+    console_logs_.erase(it);
+  }
 }
 
 void StaticServerDirectory::AddHost(std::string_view host) {

@@ -1,6 +1,10 @@
 #ifndef PORTHOLE_TESTS_SUPPORT_STATIC_SERVER_DIRECTORY_H_
 #define PORTHOLE_TESTS_SUPPORT_STATIC_SERVER_DIRECTORY_H_
 
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +22,9 @@ namespace porthole::controller {
 // whole Servers instead of WatchDomains messages), Find answers a miss with
 // ServerInventory::MissStatus, and GetConsole answers from the stored Domain
 // with the agent contract's AnswerGetConsole (UNAVAILABLE first when the
-// server's host_connected is false; NOT_FOUND for an unknown uuid). Every
+// server's host_connected is false; NOT_FOUND for an unknown uuid);
+// TailConsoleLog answers the same way from a log set with SetConsoleLog,
+// capped and tailed by the contract's kMaxConsoleLogBytes and TailLines. Every
 // host a server names is an agent in sync, until SetHostInSync(host, false)
 // makes it one that is down or still syncing. Thread-safe.
 class StaticServerDirectory : public ServerDirectory {
@@ -30,7 +36,14 @@ class StaticServerDirectory : public ServerDirectory {
   absl::StatusOr<agent::v1::GetConsoleResponse> GetConsole(
       const Server& server, agent::v1::Protocol protocol,
       const std::string& request_id) override;
+  absl::StatusOr<agent::v1::TailConsoleLogResponse> TailConsoleLog(
+      const Server& server, std::optional<int64_t> max_lines,
+      const std::string& request_id) override;
   absl::Time ConfirmedAt(std::string_view host) const override;
+
+  // The console log of `uuid` as its agent would read it; nullopt (the
+  // default for every server): the domain has no console log.
+  void SetConsoleLog(std::string_view uuid, std::optional<std::string> log);
 
   // Adds the server, or replaces the one with the same uuid, by the
   // inventory's upsert rules (an inactive copy on another host does not
@@ -50,11 +63,16 @@ class StaticServerDirectory : public ServerDirectory {
 
  private:
   void AddHost(std::string_view host);
+  // The stored copy of `server`, as its agent would see it: NOT_FOUND when
+  // unknown, UNAVAILABLE when its host is not connected.
+  absl::StatusOr<Server> Reachable(const Server& server) const;
 
   ServerInventory inventory_;
   mutable absl::Mutex mu_;
   std::string last_request_id_ ABSL_GUARDED_BY(mu_);
   int get_console_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, std::string, std::less<>> console_logs_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace porthole::controller

@@ -2,12 +2,17 @@
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "agent/domain/inventory.h"
 #include "agent/libvirt/libvirt_host.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "porthole/agent/v1/contract.h"
 #include "tests/support/child_process.h"
 #include "tests/support/domain_fixtures.h"
 
@@ -25,7 +30,7 @@ class ConsoleAgentServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     LibvirtHostOptions options;
-    options.uri = "test://" + testing::WriteWorkedExampleNode(dir_.path());
+    options.uri = "test://" + NodeFile();
     options.xml.proxyclient_address = "192.0.2.10";
     // The stream tests read exact sequences of changes.
     options.heartbeat_interval = absl::ZeroDuration();
@@ -49,6 +54,24 @@ class ConsoleAgentServiceTest : public ::testing::Test {
   void TearDown() override {
     server_->Shutdown(std::chrono::system_clock::now());
     host_->Stop();
+  }
+
+  virtual std::string NodeFile() {
+    return testing::WriteWorkedExampleNode(dir_.path());
+  }
+
+  grpc::Status TailConsoleLog(const std::string& uuid,
+                              std::optional<int64_t> max_lines,
+                              v1::TailConsoleLogResponse* response,
+                              uint64_t max_bytes = 0) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
+    v1::TailConsoleLogRequest request;
+    request.set_uuid(uuid);
+    if (max_lines.has_value()) request.set_max_lines(*max_lines);
+    request.set_max_bytes(max_bytes);
+    return stub_->TailConsoleLog(&context, request, response);
   }
 
   grpc::Status GetConsole(const std::string& uuid, v1::Protocol protocol,
@@ -190,6 +213,84 @@ TEST_F(ConsoleAgentServiceTest, Health_ServingForTheService) {
   grpc::health::v1::HealthCheckResponse response;
   ASSERT_TRUE(health->Check(&context, request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+// The same service on a node whose domains log their serial consoles into
+// files this test writes (tests/support/domain_fixtures.h).
+class ConsoleAgentServiceLogTest : public ConsoleAgentServiceTest {
+ protected:
+  std::string NodeFile() override {
+    return testing::WriteSerialLogNode(dir_.path(), dir_.path());
+  }
+  std::string LogPath() const { return dir_.path() + "/console.log"; }
+};
+
+TEST_F(ConsoleAgentServiceLogTest, TailConsoleLog_ReadsTheLogTheXmlNames) {
+  testing::WriteFile(LogPath(), "SeaBIOS\nBooting\nlogin: \n");
+  v1::TailConsoleLogResponse response;
+  ASSERT_TRUE(
+      TailConsoleLog(testing::kSerialLogUuid, std::nullopt, &response).ok());
+  EXPECT_TRUE(response.console_available());
+  EXPECT_EQ(response.output(), "SeaBIOS\nBooting\nlogin: \n");
+  ASSERT_TRUE(TailConsoleLog(testing::kSerialLogUuid, 3, &response).ok());
+  EXPECT_EQ(response.output(), "Booting\nlogin: \n");
+  ASSERT_TRUE(TailConsoleLog(testing::kSerialLogUuid, 0, &response).ok());
+  EXPECT_EQ(response.output(), "");
+}
+
+TEST_F(ConsoleAgentServiceLogTest, TailConsoleLog_CapsTheBytesRead) {
+  testing::WriteFile(LogPath(), std::string(300 * 1024, 'x') + "\nend\n");
+  v1::TailConsoleLogResponse response;
+  ASSERT_TRUE(
+      TailConsoleLog(testing::kSerialLogUuid, std::nullopt, &response).ok());
+  EXPECT_EQ(response.output().size(), v1::kMaxConsoleLogBytes);
+  EXPECT_EQ(response.truncated_bytes(),
+            300 * 1024 + 5 - v1::kMaxConsoleLogBytes);
+  // A smaller cap from the client is honoured, a larger one is not.
+  ASSERT_TRUE(
+      TailConsoleLog(testing::kSerialLogUuid, std::nullopt, &response, 5).ok());
+  EXPECT_EQ(response.output(), "\nend\n");
+  ASSERT_TRUE(
+      TailConsoleLog(testing::kSerialLogUuid, std::nullopt, &response, 1 << 30)
+          .ok());
+  EXPECT_EQ(response.output().size(), v1::kMaxConsoleLogBytes);
+}
+
+TEST_F(ConsoleAgentServiceLogTest, TailConsoleLog_MissingFile_IsEmpty) {
+  v1::TailConsoleLogResponse response;
+  ASSERT_TRUE(
+      TailConsoleLog(testing::kSerialLogUuid, std::nullopt, &response).ok());
+  EXPECT_TRUE(response.console_available());
+  EXPECT_EQ(response.output(), "");
+}
+
+TEST_F(ConsoleAgentServiceLogTest, TailConsoleLog_ShutOffFileSerial_IsRead) {
+  testing::WriteFile(dir_.path() + "/ttyS0.log", "reboot: Power down\n");
+  v1::TailConsoleLogResponse response;
+  ASSERT_TRUE(
+      TailConsoleLog(testing::kSerialFileOffUuid, std::nullopt, &response)
+          .ok());
+  EXPECT_EQ(response.output(), "reboot: Power down\n");
+}
+
+TEST_F(ConsoleAgentServiceLogTest, TailConsoleLog_NoLog_IsNotAvailable) {
+  v1::TailConsoleLogResponse response;
+  ASSERT_TRUE(TailConsoleLog(kVncUuid, std::nullopt, &response).ok());
+  EXPECT_FALSE(response.console_available());
+  EXPECT_EQ(response.output(), "");
+}
+
+TEST_F(ConsoleAgentServiceLogTest, TailConsoleLog_UnknownOrSymlink) {
+  v1::TailConsoleLogResponse response;
+  EXPECT_EQ(TailConsoleLog("44444444-4444-4444-8444-444444444444", std::nullopt,
+                           &response)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  testing::WriteFile(dir_.path() + "/secret", "key\n");
+  ASSERT_EQ(symlink((dir_.path() + "/secret").c_str(), LogPath().c_str()), 0);
+  EXPECT_EQ(TailConsoleLog(testing::kSerialLogUuid, std::nullopt, &response)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

@@ -114,16 +114,28 @@ class FaultInjectingDirectory : public StaticServerDirectory {
   absl::StatusOr<agent::v1::GetConsoleResponse> GetConsole(
       const Server& server, agent::v1::Protocol protocol,
       const std::string& request_id) override {
-    if (!fail_.ok()) {
-      absl::Status status = std::move(fail_);
-      fail_ = absl::OkStatus();
-      return status;
-    }
+    if (absl::Status fault = Take(fail_); !fault.ok()) return fault;
     return StaticServerDirectory::GetConsole(server, protocol, request_id);
+  }
+  // The same for the next TailConsoleLog.
+  void FailNextTailConsoleLog(absl::Status status) {
+    fail_tail_ = std::move(status);
+  }
+  absl::StatusOr<agent::v1::TailConsoleLogResponse> TailConsoleLog(
+      const Server& server, std::optional<int64_t> max_lines,
+      const std::string& request_id) override {
+    if (absl::Status fault = Take(fail_tail_); !fault.ok()) return fault;
+    return StaticServerDirectory::TailConsoleLog(server, max_lines, request_id);
   }
 
  private:
+  static absl::Status Take(absl::Status& fault) {
+    absl::Status taken = std::move(fault);
+    fault = absl::OkStatus();
+    return taken;
+  }
   absl::Status fail_;
+  absl::Status fail_tail_;
 };
 
 class ApiFixture {

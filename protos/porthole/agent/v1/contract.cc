@@ -40,4 +40,19 @@ absl::StatusOr<GetConsoleResponse> AnswerGetConsole(Domain domain,
   return response;
 }
 
+std::string_view TailLines(std::string_view log,
+                           std::optional<int64_t> max_lines) {
+  if (!max_lines.has_value() || *max_lines < 0) return log;
+  if (*max_lines == 0) return {};
+  // The last N pieces start after the N-th '\n' from the end.
+  size_t end = log.size();
+  for (int64_t found = 0; found < *max_lines; ++found) {
+    if (end == 0) return log;
+    const size_t newline = log.rfind('\n', end - 1);
+    if (newline == std::string_view::npos) return log;
+    end = newline;
+  }
+  return log.substr(end + 1);
+}
+
 }  // namespace porthole::agent::v1

@@ -6,6 +6,10 @@
 // controller's fleet reads its inventory by them, and the test fakes call
 // them instead of copying them. Pure functions; thread-safe.
 
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
 #include "absl/status/statusor.h"
 #include "porthole/agent/v1/agent.pb.h"
 
@@ -32,6 +36,17 @@ bool ServesConsoles(DomainState state);
 // (unset when it has none).
 absl::StatusOr<GetConsoleResponse> AnswerGetConsole(Domain domain,
                                                     Protocol protocol);
+
+// The most bytes TailConsoleLog reads from the end of a console log: Nova's
+// MAX_CONSOLE_BYTES.
+inline constexpr uint64_t kMaxConsoleLogBytes = 100 * 1024;
+
+// TailConsoleLog's line rule, Nova's _tail_log on bytes: nullopt or a
+// negative count keeps `log` whole, 0 keeps nothing, N keeps the last N
+// pieces of `log` split at '\n' (so a log that ends in '\n' has an empty
+// last piece, and N = 1 gives ""). A view into `log`.
+std::string_view TailLines(std::string_view log,
+                           std::optional<int64_t> max_lines);
 
 }  // namespace porthole::agent::v1
 
