@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "controller/proxy/handshake_deadline.h"
 #include "controller/proxy/proxy_runtime.h"
 
 namespace porthole::controller::proxy_internal {
@@ -89,26 +90,13 @@ struct ConsoleTlsFailure {
 inline asio::awaitable<std::optional<ConsoleTlsFailure>> HandshakeConsoleTls(
     ConsoleTlsStream& tls, absl::Duration timeout, bool has_client_cert,
     const bool& cert_requested) {
-  struct Deadline {
-    bool done = false;
-    bool expired = false;
-  };
-  auto deadline = std::make_shared<Deadline>();
   asio::steady_timer timer(tls.get_executor());
-  timer.expires_after(ToChrono(timeout));
-  tcp::socket* socket = &tls.next_layer();
-  // Runs after `done` only with an error (cancelled, or the frame's timer
-  // destroyed), so `socket` is alive whenever it is used.
-  timer.async_wait([deadline, socket](beast::error_code ec) {
-    if (ec || deadline->done) return;
-    deadline->expired = true;
-    beast::error_code ignored;
-    socket->close(ignored);
-  });
+  std::shared_ptr<HandshakeDeadline> deadline =
+      ArmHandshakeDeadline(timer, timeout, &tls.next_layer());
   beast::error_code ec;
   co_await tls.async_handshake(asio::ssl::stream_base::client,
                                asio::redirect_error(asio::use_awaitable, ec));
-  deadline->done = true;
+  deadline->Finish();
   timer.cancel();
   ForgetCertificateRequest(tls);
   if (!ec) co_return std::nullopt;

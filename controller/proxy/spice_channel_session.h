@@ -18,6 +18,7 @@
 
 #include "common/logging.h"
 #include "controller/proxy/console_dial.h"
+#include "controller/proxy/handshake_deadline.h"
 #include "controller/proxy/proxy_runtime.h"
 #include "controller/proxy/relay_session.h"
 #include "controller/proxy/spice_transport.h"
@@ -30,20 +31,9 @@ template <class Stream>
 asio::awaitable<std::optional<uint8_t>> ReadSpiceChannelType(
     websocket::stream<Stream>& ws, absl::Duration timeout, std::string* read,
     std::string* why) {
-  struct Deadline {
-    bool done = false;
-    bool expired = false;
-  };
-  auto deadline = std::make_shared<Deadline>();
   asio::steady_timer timer(ws.get_executor());
-  timer.expires_after(ToChrono(timeout));
-  tcp::socket* socket = &beast::get_lowest_layer(ws).socket();
-  timer.async_wait([deadline, socket](beast::error_code ec) {
-    if (ec || deadline->done) return;
-    deadline->expired = true;
-    beast::error_code ignored;
-    socket->close(ignored);
-  });
+  std::shared_ptr<HandshakeDeadline> deadline = ArmHandshakeDeadline(
+      timer, timeout, &beast::get_lowest_layer(ws).socket());
   std::optional<uint8_t> type;
   std::array<char, 1024> buffer;
   beast::error_code ec;
@@ -65,7 +55,7 @@ asio::awaitable<std::optional<uint8_t>> ReadSpiceChannelType(
     }
     read->append(buffer.data(), n);
   }
-  deadline->done = true;
+  deadline->Finish();
   timer.cancel();
   co_return type;
 }
@@ -75,7 +65,7 @@ asio::awaitable<std::optional<uint8_t>> ReadSpiceChannelType(
 inline asio::awaitable<ConsoleConnection> DialSpiceChannel(
     Runtime& rt, asio::any_io_executor executor,
     const ConsoleAuthRecord& record, const agent::v1::Console& console,
-    std::optional<uint8_t> channel, std::string why, SessionInfo* info) {
+    std::optional<uint8_t> channel, const std::string& why, SessionInfo* info) {
   if (!channel) {
     ConsoleConnection out;
     out.failure = absl::StrCat("link message: ", why);
@@ -109,8 +99,9 @@ asio::awaitable<void> RunSpiceChannel(Runtime& rt, const Listener& l,
   std::string link;
   std::optional<uint8_t> channel =
       co_await ReadSpiceChannelType(ws, o.handshake_timeout, &link, &why);
+  const asio::any_io_executor executor = ws.get_executor();
   ConsoleConnection dialed = co_await DialSpiceChannel(
-      rt, ws.get_executor(), record, console, channel, why, &info);
+      rt, executor, record, console, channel, why, &info);
   if (dialed.failure) {
     if (!dialed.tls_cause.empty()) {
       LogConsoleSecurityFailed(l, info, dialed.tls_cause, *dialed.failure);

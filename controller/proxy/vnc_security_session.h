@@ -19,21 +19,12 @@
 #include "common/logging.h"
 #include "controller/proxy/console_tls_client.h"
 #include "controller/proxy/console_tls_context.h"
+#include "controller/proxy/handshake_deadline.h"
 #include "controller/proxy/proxy_runtime.h"
 #include "controller/proxy/relay_session.h"
 #include "controller/proxy/rfb_security_handshake.h"
 
 namespace porthole::controller::proxy_internal {
-
-// The handshake's time limit: when it passes, the socket a read or write
-// waits on is closed, so that operation fails and the handshake names the
-// side that was late. Shared with the timer's handler, which may run after
-// the coroutine moved on (`done`).
-struct HandshakeDeadline {
-  bool done = false;
-  bool expired = false;
-  tcp::socket* waiting = nullptr;
-};
 
 // What QEMU's certificate check said, for the log's cause.
 inline RfbSecurityHandshake::TlsError TlsErrorOf(ConsoleTlsStream& tls) {
@@ -67,17 +58,9 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
     beast::get_lowest_layer(ws).socket().close(ignored);
     (tls ? tls->next_layer() : backend).close(ignored);
   });
-  auto deadline = std::make_shared<HandshakeDeadline>();
   asio::steady_timer timer(executor);
-  timer.expires_after(ToChrono(o.handshake_timeout));
-  timer.async_wait([deadline](beast::error_code ec) {
-    if (ec || deadline->done) return;
-    deadline->expired = true;
-    if (deadline->waiting != nullptr) {
-      beast::error_code ignored;
-      deadline->waiting->close(ignored);
-    }
-  });
+  std::shared_ptr<HandshakeDeadline> deadline =
+      ArmHandshakeDeadline(timer, o.handshake_timeout);
   // The reason an I/O error is reported with.
   auto why = [&deadline](const beast::error_code& ec) {
     return deadline->expired ? std::string("timed out") : ec.message();
@@ -152,8 +135,7 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
       }
     }
   }
-  deadline->done = true;
-  deadline->waiting = nullptr;
+  deadline->Finish();
   timer.cancel();
   if (tls) ForgetCertificateRequest(*tls);
 
