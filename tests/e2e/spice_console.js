@@ -8,7 +8,7 @@
 // Prints one line: "errors=<#message-div errors> pixels=<n>". Exit 2 on a
 // browser error, 3 when the expectation was not met in time.
 'use strict';
-const { chromium } = require('playwright-core');
+const { pollPage } = require('./chromium');
 
 const [url, expectation, profile, timeoutArg] = process.argv.slice(2);
 const timeout = Number(timeoutArg || 20000);
@@ -35,40 +35,16 @@ function errorText() {
 }
 
 async function main() {
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    timeout,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'
-    ],
-  });
   let errors = '';
   let pixels = 0;
-  let ok = false;
-  try {
-    const page = context.pages()[0] || await context.newPage();
-    await page.goto(url, { timeout });
-    const deadline = Date.now() + timeout;
-    while (Date.now() < deadline) {
-      errors = await page.evaluate(errorText);
-      if (expectation === 'connected') {
-        pixels = await page.evaluate(countLitPixels);
-        if (pixels > 1000) {
-          ok = true;
-          break;
-        }
-      }
-      if (expectation === 'failed' && errors !== '') {
-        ok = true;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+  const ok = await pollPage(url, profile, timeout, async (page) => {
+    errors = await page.evaluate(errorText);
+    if (expectation === 'connected') {
+      pixels = await page.evaluate(countLitPixels);
+      return pixels > 1000;
     }
-  } finally {
-    await context.close();
-  }
+    return errors !== '';
+  });
   console.log(`errors=${JSON.stringify(errors)} pixels=${pixels}`);
   return ok ? 0 : 3;
 }

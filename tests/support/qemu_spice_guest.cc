@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "tests/support/loopback.h"
+#include "tests/support/qemu_vnc_guest.h"
 
 namespace porthole::testing {
 
@@ -20,19 +21,8 @@ std::unique_ptr<QemuSpiceGuest> QemuSpiceGuest::Start(const Options& options) {
                ",x509-dir=" + options.x509_dir;
     }
     spice += options.spice_options;
-    std::vector<std::string> argv = {"qemu-system-x86_64",
-                                     "-nodefaults",
-                                     "-machine",
-                                     "pc",
-                                     "-m",
-                                     "64",
-                                     "-vga",
-                                     "std",
-                                     "-no-reboot",
-                                     "-display",
-                                     "none",
-                                     "-spice",
-                                     spice};
+    std::vector<std::string> argv = QemuGuestCommand();
+    argv.insert(argv.end(), {"-display", "none", "-spice", spice});
     auto qemu = std::make_unique<ChildProcess>(
         std::move(argv), std::vector<std::string>{}, "/dev/null");
     const bool up = WaitFor(
