@@ -58,21 +58,21 @@ inline asio::awaitable<ConsoleConnection> DialConsole(
   socket.set_option(tcp::no_delay(true), ec);
   if (!transport.tls) {
     out.socket.emplace(std::move(socket));
-    co_return out;
-  }
-  out.context = rt.spice_tls->Current();
-  out.tls.emplace(std::move(socket), *out.context);
-  bool cert_requested = false;
-  PrepareConsoleTls(*out.tls, o.spice_security.verify_hostname, host,
-                    &cert_requested);
-  std::optional<ConsoleTlsFailure> failed = co_await HandshakeConsoleTls(
-      *out.tls, o.handshake_timeout, rt.spice_tls->has_client_cert(),
-      cert_requested);
-  if (failed) {
-    beast::error_code ignored;
-    out.tls->next_layer().close(ignored);
-    out.failure = std::move(failed->detail);
-    out.tls_cause = std::move(failed->cause);
+  } else {
+    out.context = rt.spice_tls->Current();
+    out.tls.emplace(std::move(socket), *out.context);
+    bool cert_requested = false;
+    PrepareConsoleTls(*out.tls, o.spice_security.verify_hostname, host,
+                      &cert_requested);
+    std::optional<ConsoleTlsFailure> failed = co_await HandshakeConsoleTls(
+        *out.tls, o.handshake_timeout, rt.spice_tls->has_client_cert(),
+        cert_requested);
+    if (failed) {
+      beast::error_code ignored;
+      out.tls->next_layer().close(ignored);
+      out.failure = std::move(failed->detail);
+      out.tls_cause = std::move(failed->cause);
+    }
   }
   co_return out;
 }

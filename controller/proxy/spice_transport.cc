@@ -28,8 +28,8 @@ std::optional<uint8_t> ChannelTypeOf(std::string_view name) {
   return std::nullopt;
 }
 
-absl::Status Unreachable(std::string why) {
-  return absl::FailedPreconditionError(std::move(why));
+absl::Status Unreachable(const std::string& why) {
+  return absl::FailedPreconditionError(why);
 }
 
 }  // namespace
