@@ -31,7 +31,8 @@ int Fail(const absl::Status& status, int code = 1) {
 }
 
 // The parts of the configuration that SIGHUP re-reads: the agent list, the
-// API tokens file, the policy files and the VeNCrypt certificate files.
+// API tokens file, the policy files and the console TLS certificate files
+// (VeNCrypt, SPICE).
 // Everything else needs a restart.
 void Reload(const std::vector<std::string>& args, Fleet& fleet,
             TokensFileAuthenticator* tokens_file, PolicyEnforcer& policy,

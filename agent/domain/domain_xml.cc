@@ -150,6 +150,26 @@ std::string_view GraphicsSocketPath(pugi::xml_node graphics,
   return {};
 }
 
+v1::SpiceChannelMode SpiceChannelModeOf(std::string_view mode) {
+  if (mode == "secure") return v1::SPICE_CHANNEL_MODE_SECURE;
+  if (mode == "insecure") return v1::SPICE_CHANNEL_MODE_INSECURE;
+  return v1::SPICE_CHANNEL_MODE_ANY;  // "any", or absent
+}
+
+// libvirt's defaultMode and <channel name mode>: QEMU's tls-channel= and
+// plaintext-channel=, which decide the port each channel may use.
+void ReadSpiceChannelModes(pugi::xml_node graphics, Console* console) {
+  console->set_spice_default_mode(
+      SpiceChannelModeOf(graphics.attribute("defaultMode").value()));
+  for (pugi::xml_node channel : graphics.children("channel")) {
+    const std::string_view name = channel.attribute("name").value();
+    if (name.empty()) continue;
+    v1::SpiceChannel* out = console->add_spice_channels();
+    out->set_name(std::string(name));
+    out->set_mode(SpiceChannelModeOf(channel.attribute("mode").value()));
+  }
+}
+
 // The console of one <graphics> element, or nullopt when it has none that a
 // proxy could reach.
 absl::StatusOr<std::optional<Console>> ReadGraphicsConsole(
@@ -169,6 +189,7 @@ absl::StatusOr<std::optional<Console>> ReadGraphicsConsole(
     absl::StatusOr<uint32_t> tls_port = ReadGraphicsPort(graphics, "tlsPort");
     if (!tls_port.ok()) return tls_port.status();
     console.set_tls_port(*tls_port);
+    ReadSpiceChannelModes(graphics, &console);
   }
   if (protocol == v1::PROTOCOL_VNC) {
     absl::StatusOr<uint32_t> websocket =

@@ -15,12 +15,13 @@ namespace {
 // keep a broken random source from looping forever.
 constexpr int kMaxInsertAttempts = 3;
 
-// The proxies dial TCP host:port (spice-direct's external proxy may use the
-// TLS port alone); a UNIX socket on the compute host is out of their reach.
+// The proxies dial TCP host:port; a SPICE console may have a TLS port alone
+// (spice-direct's external proxy, and Porthole's spice-html5 proxy with
+// [spice] tls_ca_certs); a UNIX socket on the compute host is out of reach.
 bool Reachable(const ConsoleKind& kind, const agent::v1::Console& console) {
   if (console.host().empty()) return false;
   if (console.port() != 0) return true;
-  return kind.type == "spice-direct" && console.tls_port() != 0;
+  return kind.protocol == agent::v1::PROTOCOL_SPICE && console.tls_port() != 0;
 }
 
 }  // namespace

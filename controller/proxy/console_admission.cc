@@ -143,15 +143,21 @@ AdmissionResult ConsoleAdmission::Admit(const AdmissionRequest& request) const {
     return reject(ProxyError::kBackendUnreachable,
                   absl::StrCat("agent: ", live.status().message()));
   }
-  if (!live->has_console() || live->console().port() == 0) {
+  if (!live->has_console() ||
+      (live->console().port() == 0 && live->console().tls_port() == 0)) {
     return reject(ProxyError::kTokenInvalid, "the server has no such console");
   }
-  if (live->console().host() != record.host ||
-      live->console().port() != record.port) {
-    return reject(ProxyError::kTokenInvalid,
-                  absl::StrCat("console moved to ", live->console().host(), ":",
-                               live->console().port()));
+  const agent::v1::Console& current = live->console();
+  if (current.host() != record.host || current.port() != record.port ||
+      current.tls_port() != record.tls_port.value_or(0)) {
+    return reject(
+        ProxyError::kTokenInvalid,
+        absl::StrCat("console moved to ", current.host(), ":", current.port(),
+                     current.tls_port() != 0
+                         ? absl::StrCat(" tls ", current.tls_port())
+                         : ""));
   }
+  result.console = current;
   return result;
 }
 

@@ -27,6 +27,9 @@ struct AdmissionRequest {
 struct AdmissionResult {
   std::optional<ProxyRejection> rejection;  // set: refuse before the 101
   ConsoleAuthRecord record;                 // when admitted: where to dial
+  // When admitted: the console as the agent reports it now (SPICE's
+  // channel modes decide between its port and tls port).
+  agent::v1::Console console;
   // The first 8 hex digits of the token's SHA-256 (or "-"): the most of a
   // token that may appear in a log line.
   std::string token_tag = "-";
@@ -39,7 +42,8 @@ struct AdmissionResult {
 // its console type against this listener, check the Origin against the
 // token's base URL, then re-check with the fleet that the server still lives
 // on the token's compute host and still has that console at the token's
-// host:port (spec choice 9, CVE-2013-0335). The re-check reads the fleet's
+// host:port and tls port (spec choice 9, CVE-2013-0335; a SPICE console
+// may have a tls port only). The re-check reads the fleet's
 // inventory when the host's agent confirmed it within
 // `recheck_inventory_max_age` (see ServerDirectory::ConfirmedAt), else asks
 // the agent for the live console. A server the fleet cannot look up because

@@ -64,9 +64,18 @@ class ConsoleProxy::Impl {
     if (absl::Status s = ValidateProxyOptions(options_); !s.ok()) return s;
     if (absl::Status s = LoadTls(); !s.ok()) return s;
     if (options_.novnc.enabled && options_.vnc.vencrypt()) {
-      vencrypt_.emplace(options_.vnc);
+      const VncSecurityOptions& v = options_.vnc;
+      vencrypt_.emplace(ConsoleTlsFiles{"[vnc] vencrypt_", v.ca_certs,
+                                        v.client_cert, v.client_key});
       if (absl::Status s = vencrypt_->Load(); !s.ok()) return s;
       runtime_.vencrypt = &*vencrypt_;
+    }
+    if (options_.spice.enabled && options_.spice_security.tls()) {
+      const SpiceSecurityOptions& sp = options_.spice_security;
+      spice_tls_.emplace(ConsoleTlsFiles{"[spice] tls_", sp.ca_certs,
+                                         sp.client_cert, sp.client_key});
+      if (absl::Status s = spice_tls_->Load(); !s.ok()) return s;
+      runtime_.spice_tls = &*spice_tls_;
     }
     connections_.emplace(Limits());
 
@@ -129,11 +138,21 @@ class ConsoleProxy::Impl {
     if (owned_loop_ != nullptr) owned_loop_->Stop();
   }
 
+  // Both identities are tried, so a bad VeNCrypt file does not keep the
+  // SPICE files from reloading; the first error is returned.
   absl::Status ReloadCertificates() {
-    if (!vencrypt_) return absl::OkStatus();
-    absl::Status s = vencrypt_->Load();
-    if (s.ok()) LogInfo(kLog, "reloaded the VeNCrypt certificates");
-    return s;
+    absl::Status result;
+    if (vencrypt_) {
+      absl::Status s = vencrypt_->Load();
+      if (s.ok()) LogInfo(kLog, "reloaded the VeNCrypt certificates");
+      result.Update(s);
+    }
+    if (spice_tls_) {
+      absl::Status s = spice_tls_->Load();
+      if (s.ok()) LogInfo(kLog, "reloaded the SPICE TLS certificates");
+      result.Update(s);
+    }
+    return result;
   }
 
   uint16_t port(ProxyKind kind) const {
@@ -233,7 +252,8 @@ class ConsoleProxy::Impl {
   asio::thread_pool pool_;
   TokenSessionCounter token_sessions_;
   std::optional<asio::ssl::context> tls_;
-  std::optional<VencryptTlsContext> vencrypt_;     // [vnc] vencrypt
+  std::optional<ConsoleTlsContext> vencrypt_;      // [vnc] vencrypt
+  std::optional<ConsoleTlsContext> spice_tls_;     // [spice] tls_ca_certs
   std::optional<net::ConnectionSet> connections_;  // made in Start
   std::vector<std::unique_ptr<Listener>> listeners_;
   bool started_ = false;

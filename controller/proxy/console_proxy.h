@@ -49,9 +49,10 @@ class ConsoleProxy {
   // Stops accepting, lets open sessions run for up to `drain`, then closes
   // them (WebSocket close 1001 "going away") and their consoles. Idempotent.
   void Stop(absl::Duration drain);
-  // Re-reads the VeNCrypt certificate, key and CA files ([vnc] vencrypt_*,
-  // the same paths) for sessions that start from now on (SIGHUP). On an
-  // error the old ones stay. OK when VeNCrypt is off. Thread-safe.
+  // Re-reads the VeNCrypt and SPICE TLS certificate, key and CA files
+  // ([vnc] vencrypt_*, [spice] tls_*, the same paths) for sessions that
+  // start from now on (SIGHUP). On an error the old ones of that identity
+  // stay. OK when both are off. Thread-safe.
   absl::Status ReloadCertificates();
 
   // The bound port of a listener (useful with port 0); 0 when it is off.

@@ -109,6 +109,31 @@ void AddProxyOptions(OptionTable* t, ProxyOptions* o) {
   t->Add({"spice", "html5_web", "html5-web", o->spice.web_root,
           "directory of the spice-html5 client files the SPICE proxy serves",
           StoreString(&o->spice.web_root)});
+  t->Add({"spice", "require_secure", "", "false",
+          "reach SPICE consoles on their TLS port only, never a plain one "
+          "(Nova's option of the same name makes libvirt require TLS); needs "
+          "tls_ca_certs",
+          StoreBool(&o->spice_security.require_secure)});
+  t->Add({"spice", "tls_ca_certs", "", "",
+          "PEM CA certificates that signed the SPICE servers' certificates "
+          "(libvirt's spice_tls_x509_cert_dir/ca-cert.pem); set: secure "
+          "channels (defaultMode='secure', <channel mode='secure'>) and "
+          "consoles without a plain port are reached over TLS on their tls "
+          "port; re-read on SIGHUP (Porthole; Nova's spice-html5 proxy has "
+          "no TLS)",
+          StoreString(&o->spice_security.ca_certs)});
+  t->Add({"spice", "tls_client_cert", "", "",
+          "PEM client certificate the spice-html5 proxy shows SPICE servers; "
+          "empty: none; re-read on SIGHUP (Porthole)",
+          StoreString(&o->spice_security.client_cert)});
+  t->Add({"spice", "tls_client_key", "", "",
+          "PEM private key of tls_client_cert; re-read on SIGHUP (Porthole)",
+          StoreString(&o->spice_security.client_key)});
+  t->Add({"spice", "tls_verify_hostname", "", "false",
+          "also check the SPICE server certificate's names (SAN, else CN; an "
+          "IP SAN for an address) against the console host the agent "
+          "reported (Porthole)",
+          StoreBool(&o->spice_security.verify_hostname)});
   AddListener(t, "serial_console", "serialproxy", "serialproxy",
               "serial console", &o->serial);
 
@@ -196,6 +221,22 @@ absl::Status ValidateProxyOptions(const ProxyOptions& o) {
     return absl::InvalidArgumentError(
         "[vnc] vencrypt_verify_hostname needs vencrypt in [vnc] "
         "auth_schemes");
+  }
+  const SpiceSecurityOptions& sp = o.spice_security;
+  if (sp.require_secure && !sp.tls()) {
+    return absl::InvalidArgumentError(
+        "[spice] require_secure needs [spice] tls_ca_certs: the CA that "
+        "signed the SPICE servers' certificates");
+  }
+  if (sp.client_cert.empty() != sp.client_key.empty()) {
+    return absl::InvalidArgumentError(
+        "[spice] tls_client_cert and tls_client_key go together: set both "
+        "or neither");
+  }
+  if ((sp.verify_hostname || !sp.client_cert.empty()) && !sp.tls()) {
+    return absl::InvalidArgumentError(
+        "[spice] tls_verify_hostname and tls_client_cert need [spice] "
+        "tls_ca_certs");
   }
   return absl::OkStatus();
 }

@@ -43,6 +43,27 @@ struct VncSecurityOptions {
   bool vencrypt() const { return Allows(VncAuthScheme::kVeNCrypt); }
 };
 
+// How the spice-html5 proxy reaches QEMU's SPICE server (Porthole; Nova's
+// spice-html5 proxy only dials the plain port). With `ca_certs` set, a
+// channel libvirt made secure (defaultMode='secure', <channel
+// mode='secure'>), every channel of a console without a plain port, and,
+// with `require_secure`, every channel that allows it, is dialled on the
+// tls port with TLS from byte 0; the browser still speaks plain SPICE over
+// the WebSocket. ChooseSpiceTransport (spice_transport.h) decides.
+struct SpiceSecurityOptions {
+  // Nova's [spice] require_secure (which makes libvirt write
+  // defaultMode='secure'): never dial a SPICE plain port.
+  bool require_secure = false;
+  std::string ca_certs;     // PEM; empty: no TLS to SPICE
+  std::string client_cert;  // PEM; with client_key, or neither
+  std::string client_key;   // PEM
+  // Check the console certificate's SAN/CN (or IP SAN) against the console
+  // host the token and the agent reported.
+  bool verify_hostname = false;
+
+  bool tls() const { return !ca_certs.empty(); }
+};
+
 struct ProxyListenerOptions {
   // Off: the listener is not opened. The controller also turns it off when
   // the console type itself is disabled (`[vnc] enabled`, ...).
@@ -99,6 +120,7 @@ struct ProxyOptions {
   int admission_threads = 4;               // token store and agent calls block
 
   VncSecurityOptions vnc;  // [vnc] auth_schemes and the VeNCrypt files
+  SpiceSecurityOptions spice_security;  // [spice] require_secure, tls_*
 };
 
 // Declares every proxy option in `table`, storing into `options`, which
@@ -108,8 +130,9 @@ void AddProxyOptions(OptionTable* table, ProxyOptions* options);
 
 // The combinations a table cannot refuse key by key: VeNCrypt without a CA,
 // a client certificate without its key (or the reverse), hostname checks
-// without VeNCrypt. InvalidArgument naming the options; the controller exits
-// 2 on it. Whether the files can be read is checked at ConsoleProxy::Start.
+// without VeNCrypt; the same for [spice] require_secure / tls_*.
+// InvalidArgument naming the options; the controller exits 2 on it. Whether the
+// files can be read is checked at ConsoleProxy::Start.
 absl::Status ValidateProxyOptions(const ProxyOptions& options);
 
 }  // namespace porthole::controller

@@ -26,6 +26,8 @@ std::string_view ProxyErrorName(ProxyError error) {
       return "token-session-limit";
     case ProxyError::kClientConnectionLimit:
       return "client-connection-limit";
+    case ProxyError::kConsoleTlsFailed:
+      return "console-tls-failed";
   }
   return "internal-error";
 }
@@ -74,6 +76,10 @@ ProxyRejection Reject(ProxyError error, std::string detail) {
     case ProxyError::kClientConnectionLimit:
       r.status = 429;
       r.phrase = "Too many connections from this address";
+      break;
+    case ProxyError::kConsoleTlsFailed:
+      r.status = 502;
+      r.phrase = "Console TLS handshake failed";
       break;
   }
   return r;

@@ -21,6 +21,7 @@ enum class ProxyError {
   kInternal,                // 500: the token store failed
   kTokenSessionLimit,       // 429: max_sessions_per_token open on this URL
   kClientConnectionLimit,   // 429: max_connections_per_client from there
+  kConsoleTlsFailed,        // 502: TLS to the console failed (SPICE tls port)
 };
 
 // The `X-Porthole-Error` value: "token-invalid", "token-expired", ...

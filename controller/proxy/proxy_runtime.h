@@ -26,9 +26,9 @@
 #include "controller/net/listener.h"
 #include "controller/proxy/console_admission.h"
 #include "controller/proxy/console_proxy.h"
+#include "controller/proxy/console_tls_context.h"
 #include "controller/proxy/proxy_options.h"
 #include "controller/proxy/token_session_counter.h"
-#include "controller/proxy/vencrypt_tls_context.h"
 
 namespace porthole::controller::proxy_internal {
 
@@ -52,7 +52,8 @@ struct Runtime {
   asio::thread_pool* pool = nullptr;
   asio::ssl::context* tls = nullptr;  // null: plain only
   TokenSessionCounter* token_sessions = nullptr;
-  VencryptTlsContext* vencrypt = nullptr;  // set with [vnc] vencrypt
+  ConsoleTlsContext* vencrypt = nullptr;   // set with [vnc] vencrypt
+  ConsoleTlsContext* spice_tls = nullptr;  // set with [spice] tls_ca_certs
   std::atomic<size_t> sessions{0};
 };
 

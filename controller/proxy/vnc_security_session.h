@@ -9,9 +9,6 @@
 #ifndef PORTHOLE_CONTROLLER_PROXY_VNC_SECURITY_SESSION_H_
 #define PORTHOLE_CONTROLLER_PROXY_VNC_SECURITY_SESSION_H_
 
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
-
 #include <algorithm>
 #include <array>
 #include <memory>
@@ -20,68 +17,26 @@
 #include <vector>
 
 #include "common/logging.h"
+#include "controller/proxy/console_tls_client.h"
+#include "controller/proxy/console_tls_context.h"
+#include "controller/proxy/handshake_deadline.h"
 #include "controller/proxy/proxy_runtime.h"
 #include "controller/proxy/relay_session.h"
 #include "controller/proxy/rfb_security_handshake.h"
-#include "controller/proxy/vencrypt_tls_context.h"
 
 namespace porthole::controller::proxy_internal {
 
-using VncTlsStream = asio::ssl::stream<tcp::socket>;
-
-// The handshake's time limit: when it passes, the socket a read or write
-// waits on is closed, so that operation fails and the handshake names the
-// side that was late. Shared with the timer's handler, which may run after
-// the coroutine moved on (`done`).
-struct HandshakeDeadline {
-  bool done = false;
-  bool expired = false;
-  tcp::socket* waiting = nullptr;
-};
-
 // What QEMU's certificate check said, for the log's cause.
-inline RfbSecurityHandshake::TlsError TlsErrorOf(VncTlsStream& tls) {
-  const long verify =  // NOLINT(runtime/int): OpenSSL's type
-      SSL_get_verify_result(tls.native_handle());
-  if (verify == X509_V_OK) return RfbSecurityHandshake::TlsError::kOther;
-  if (verify == X509_V_ERR_HOSTNAME_MISMATCH ||
-      verify == X509_V_ERR_IP_ADDRESS_MISMATCH) {
-    return RfbSecurityHandshake::TlsError::kNameMismatch;
+inline RfbSecurityHandshake::TlsError TlsErrorOf(ConsoleTlsStream& tls) {
+  switch (CertCheckOf(tls)) {
+    case ConsoleCertCheck::kPassed:
+      return RfbSecurityHandshake::TlsError::kOther;
+    case ConsoleCertCheck::kNameMismatch:
+      return RfbSecurityHandshake::TlsError::kNameMismatch;
+    case ConsoleCertCheck::kUntrusted:
+      return RfbSecurityHandshake::TlsError::kCertUntrusted;
   }
-  return RfbSecurityHandshake::TlsError::kCertUntrusted;
-}
-
-inline std::string TlsErrorText(VncTlsStream& tls,
-                                const beast::error_code& ec) {
-  const long verify =  // NOLINT(runtime/int): OpenSSL's type
-      SSL_get_verify_result(tls.native_handle());
-  if (verify == X509_V_OK) return ec.message();
-  return absl::StrCat(ec.message(), ": ",
-                      X509_verify_cert_error_string(verify));
-}
-
-// OpenSSL calls this on the client when the server sends a
-// CertificateRequest; `arg` is the session's flag.
-inline int NoteCertificateRequest(SSL*, void* arg) {
-  *static_cast<bool*>(arg) = true;
-  return 1;
-}
-
-// Prepares a TLS client session to QEMU: SNI and the name check only with
-// vencrypt_verify_hostname (an address is checked against IP SANs).
-inline void PrepareVncTls(VncTlsStream& tls, const VncSecurityOptions& o,
-                          const std::string& host, bool* cert_requested) {
-  SSL* ssl = tls.native_handle();
-  SSL_set_cert_cb(ssl, NoteCertificateRequest, cert_requested);
-  if (!o.verify_hostname) return;
-  beast::error_code ec;
-  asio::ip::make_address(host, ec);
-  if (!ec) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
-  } else {
-    SSL_set1_host(ssl, host.c_str());
-    SSL_set_tlsext_host_name(ssl, host.c_str());
-  }
+  return RfbSecurityHandshake::TlsError::kOther;
 }
 
 // Runs the RFB security handshake on an accepted WebSocket and a connected
@@ -96,24 +51,16 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
   const ProxyOptions& o = *rt.options;
   const asio::any_io_executor executor = backend.get_executor();
   tcp::socket& client_socket = beast::get_lowest_layer(ws).socket();
-  std::optional<VncTlsStream> tls;
+  std::optional<ConsoleTlsStream> tls;
   std::shared_ptr<asio::ssl::context> context;  // held for the session
   conn.OnClose([&ws, &backend, &tls] {
     beast::error_code ignored;
     beast::get_lowest_layer(ws).socket().close(ignored);
     (tls ? tls->next_layer() : backend).close(ignored);
   });
-  auto deadline = std::make_shared<HandshakeDeadline>();
   asio::steady_timer timer(executor);
-  timer.expires_after(ToChrono(o.handshake_timeout));
-  timer.async_wait([deadline](beast::error_code ec) {
-    if (ec || deadline->done) return;
-    deadline->expired = true;
-    if (deadline->waiting != nullptr) {
-      beast::error_code ignored;
-      deadline->waiting->close(ignored);
-    }
-  });
+  std::shared_ptr<HandshakeDeadline> deadline =
+      ArmHandshakeDeadline(timer, o.handshake_timeout);
   // The reason an I/O error is reported with.
   auto why = [&deadline](const beast::error_code& ec) {
     return deadline->expired ? std::string("timed out") : ec.message();
@@ -174,7 +121,7 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
     } else {  // kStartTls
       context = rt.vencrypt->Current();
       tls.emplace(std::move(backend), *context);
-      PrepareVncTls(*tls, o.vnc, host, &cert_requested);
+      PrepareConsoleTls(*tls, o.vnc.verify_hostname, host, &cert_requested);
       deadline->waiting = &tls->next_layer();
       co_await tls->async_handshake(
           asio::ssl::stream_base::client,
@@ -188,10 +135,9 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
       }
     }
   }
-  deadline->done = true;
-  deadline->waiting = nullptr;
+  deadline->Finish();
   timer.cancel();
-  if (tls) SSL_set_cert_cb(tls->native_handle(), nullptr, nullptr);
+  if (tls) ForgetCertificateRequest(*tls);
 
   if (hs.state() == RfbSecurityHandshake::State::kFailed) {
     LogWarning(

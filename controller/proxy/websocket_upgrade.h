@@ -5,6 +5,7 @@
 #ifndef PORTHOLE_CONTROLLER_PROXY_WEBSOCKET_UPGRADE_H_
 #define PORTHOLE_CONTROLLER_PROXY_WEBSOCKET_UPGRADE_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,9 +14,12 @@
 #include "common/logging.h"
 #include "common/uuid.h"
 #include "controller/proxy/console_admission.h"
+#include "controller/proxy/console_dial.h"
 #include "controller/proxy/proxy_rejection.h"
 #include "controller/proxy/proxy_runtime.h"
 #include "controller/proxy/relay_session.h"
+#include "controller/proxy/spice_channel_session.h"
+#include "controller/proxy/spice_transport.h"
 #include "controller/proxy/token_session_counter.h"
 #include "controller/proxy/token_source.h"
 #include "controller/proxy/vnc_security_session.h"
@@ -143,32 +147,50 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
     co_return;
   }
   const ConsoleAuthRecord& record = admitted.record;
-  const std::string console = absl::StrCat(record.host, ":", record.port);
+  SessionInfo info;
+  info.peer = peer;
+  info.server = record.instance_uuid;
+  info.token_tag = admitted.token_tag;
+  info.request_id = request_id;
+  info.expires = record.expires;
+
+  // SPICE: the plain port, or the tls port with TLS from the first byte,
+  // decided here for the whole console when its channels agree; otherwise
+  // per channel after the 101 (RunSpiceChannel).
+  std::optional<SpiceTransport> transport = SpiceTransport{false, record.port};
+  if (l.kind == ProxyKind::kSpiceHtml5) {
+    absl::StatusOr<std::optional<SpiceTransport>> chosen =
+        ChooseSpiceConsoleTransport(record, admitted.console, o.spice_security);
+    if (!chosen.ok()) {
+      co_await refuse(Reject(ProxyError::kBackendUnreachable,
+                             std::string(chosen.status().message())),
+                      admitted.token_tag);
+      co_return;
+    }
+    transport = *chosen;
+  }
 
   // Dial the console, bounded: a dead host must not hold the browser.
-  beast::error_code ec;
-  tcp::resolver resolver(executor);
-  auto endpoints = co_await resolver.async_resolve(
-      record.host, std::to_string(record.port), tcp::resolver::numeric_service,
-      asio::redirect_error(asio::use_awaitable, ec));
-  beast::tcp_stream dial(executor);
-  if (!ec) {
-    dial.expires_after(ToChrono(o.connect_timeout));
-    co_await dial.async_connect(endpoints,
-                                asio::redirect_error(asio::use_awaitable, ec));
+  std::optional<ConsoleConnection> dialed;
+  if (transport) {
+    info.console = absl::StrCat(record.host, ":", transport->port);
+    dialed.emplace(co_await DialConsole(rt, executor, record.host, *transport));
+    if (dialed->failure && dialed->tls_cause.empty()) {
+      co_await refuse(Reject(ProxyError::kBackendUnreachable, *dialed->failure),
+                      admitted.token_tag);
+      co_return;
+    }
+    if (dialed->failure) {
+      // One line with the cause; the browser gets a refusal before the 101.
+      LogConsoleSecurityFailed(l, info, dialed->tls_cause, *dialed->failure);
+      const ProxyRejection r =
+          Reject(ProxyError::kConsoleTlsFailed, *dialed->failure);
+      co_await WriteRejection(rt, stream, req.version(), r);
+      co_return;
+    }
   }
-  if (ec) {
-    co_await refuse(
-        Reject(ProxyError::kBackendUnreachable,
-               absl::StrCat(
-                   "connect ", console, ": ",
-                   ec == beast::error::timeout ? "timed out" : ec.message())),
-        admitted.token_tag);
-    co_return;
-  }
-  tcp::socket backend = dial.release_socket();
-  backend.set_option(tcp::no_delay(true), ec);
 
+  beast::error_code ec;
   beast::get_lowest_layer(stream).expires_never();
   websocket::stream<Stream> ws(std::move(stream));
   conn.OnClose([&ws] {
@@ -202,19 +224,19 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
     co_return;
   }
 
-  SessionInfo info;
-  info.peer = peer;
-  info.server = record.instance_uuid;
-  info.console = console;
-  info.token_tag = admitted.token_tag;
-  info.request_id = request_id;
-  info.expires = record.expires;
-  if (l.kind == ProxyKind::kNoVnc && o.vnc.vencrypt()) {
+  if (!dialed) {
+    co_await RunSpiceChannel(rt, l, std::move(ws), record, admitted.console,
+                             info, conn);
+  } else if (l.kind == ProxyKind::kNoVnc && o.vnc.vencrypt()) {
     // The RFB security handshake in the middle, then the relay.
-    co_await RunVncSecurity(rt, l, std::move(ws), std::move(backend), info,
-                            record.host, conn);
+    co_await RunVncSecurity(rt, l, std::move(ws), std::move(*dialed->socket),
+                            info, record.host, conn);
+  } else if (dialed->tls) {
+    co_await RunSession(rt, l, std::move(ws), std::move(*dialed->tls), info,
+                        conn);
   } else {
-    co_await RunSession(rt, l, std::move(ws), std::move(backend), info, conn);
+    co_await RunSession(rt, l, std::move(ws), std::move(*dialed->socket), info,
+                        conn);
   }
 }
 

@@ -5,22 +5,17 @@
 // playwright-core (tests/e2e/novnc_console.js), opens the URL the API would
 // return and must show the guest's screen. The controller binary is not used
 // here: the proxy runs in this process, so its log is this test's stderr.
-#include <dirent.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
-#include <thread>
 
 #include "controller/consoles/console_issuer.h"
 #include "controller/fleet/fleet.h"
 #include "controller/proxy/console_proxy.h"
 #include "controller/tokens/sqlite_token_store.h"
 #include "tests/support/child_process.h"
+#include "tests/support/headless_browser.h"
 #include "tests/support/qemu_vnc_guest.h"
 #include "tests/support/stderr_capture.h"
 #include "tests/support/test_pki.h"
@@ -42,22 +37,6 @@ std::string NodeXml(int vnc_port) {
          "<devices><graphics type='vnc' port='" +
          std::to_string(vnc_port) +
          "' autoport='no' listen='127.0.0.1'/></devices></domain></node>";
-}
-
-// Chromium outlives a SIGKILLed node; find its processes by the profile
-// directory this test made, and kill them by PID.
-void KillProcessesUsing(const std::string& profile) {
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) return;
-  while (dirent* entry = readdir(proc)) {
-    pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
-    if (pid <= 0 || pid == getpid()) continue;
-    std::ifstream in(std::string("/proc/") + entry->d_name + "/cmdline");
-    std::stringstream cmdline;
-    cmdline << in.rdbuf();
-    if (cmdline.str().find(profile) != std::string::npos) kill(pid, SIGKILL);
-  }
-  closedir(proc);
 }
 
 class NoVncBrowserTest : public ::testing::Test {
@@ -143,22 +122,11 @@ class NoVncBrowserTest : public ::testing::Test {
     return url.value_or("");
   }
 
-  // Runs the browser; returns its one-line report and exit status.
+  // Runs the browser; returns its exit status and one-line report.
   std::pair<int, std::string> Browse(const std::string& url,
                                      const std::string& expectation) {
-    const std::string profile = dir_.path() + "/chromium-" + expectation;
-    const std::string log = dir_.path() + "/node-" + expectation + ".log";
-    int status = -1;
-    {
-      ChildProcess node(
-          {"node", testing::SourceDir() + "/tests/e2e/novnc_console.js", url,
-           expectation, profile, "20000"},
-          {}, log);
-      std::optional<int> waited = node.Wait(seconds(40));
-      if (waited && WIFEXITED(*waited)) status = WEXITSTATUS(*waited);
-    }
-    KillProcessesUsing(profile);
-    return {status, testing::ReadFile(log)};
+    return testing::RunBrowserScript("novnc_console.js", url, expectation,
+                                     dir_.path());
   }
 
   static inline testing::QemuVncGuest* qemu_ = nullptr;

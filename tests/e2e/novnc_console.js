@@ -8,7 +8,7 @@
 // Prints one line: "status=<#status text> pixels=<n>". Exit 2 on a browser
 // error, 3 when the expectation was not met in time.
 'use strict';
-const { chromium } = require('playwright-core');
+const { pollPage } = require('./chromium');
 
 const [url, expectation, profile, timeoutArg] = process.argv.slice(2);
 const timeout = Number(timeoutArg || 20000);
@@ -28,42 +28,18 @@ function countLitPixels() {
 }
 
 async function main() {
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    timeout,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'
-    ],
-  });
   let status = '';
   let pixels = 0;
-  let ok = false;
-  try {
-    const page = context.pages()[0] || await context.newPage();
-    await page.goto(url, { timeout });
-    const deadline = Date.now() + timeout;
-    while (Date.now() < deadline) {
-      status = await page.evaluate(
-          () => document.getElementById('status').textContent);
-      if (expectation === 'connected' && status.startsWith('Connected')) {
-        pixels = await page.evaluate(countLitPixels);
-        if (pixels > 1000) {
-          ok = true;
-          break;
-        }
-      }
-      if (expectation === 'failed' &&
-          /went wrong|Disconnected|Failed/.test(status)) {
-        ok = true;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+  const ok = await pollPage(url, profile, timeout, async (page) => {
+    status = await page.evaluate(
+        () => document.getElementById('status').textContent);
+    if (expectation === 'connected' && status.startsWith('Connected')) {
+      pixels = await page.evaluate(countLitPixels);
+      return pixels > 1000;
     }
-  } finally {
-    await context.close();
-  }
+    return expectation === 'failed' &&
+        /went wrong|Disconnected|Failed/.test(status);
+  });
   console.log(`status=${JSON.stringify(status)} pixels=${pixels}`);
   return ok ? 0 : 3;
 }

@@ -1,6 +1,8 @@
 #ifndef PORTHOLE_TESTS_SUPPORT_LOOPBACK_H_
 #define PORTHOLE_TESTS_SUPPORT_LOOPBACK_H_
 
+#include <sys/types.h>
+
 namespace porthole::testing {
 
 // Plain blocking TCP sockets on 127.0.0.1 for tests and benchmarks. Each
@@ -15,6 +17,11 @@ int ListenLoopback(int backlog, int* port);
 
 // True when nothing is bound to 127.0.0.1:port right now.
 bool PortIsFree(int port);
+
+// True when the socket listening on 127.0.0.1:port is one of `pid`'s (from
+// /proc): a server that lost the race for its port to another test's may
+// not have noticed yet, and the port answering tells nothing.
+bool ProcessListensOnLoopback(pid_t pid, int port);
 
 }  // namespace porthole::testing
 

@@ -9,6 +9,10 @@
 
 namespace porthole::testing {
 
+// The QEMU command line every test guest starts from: a PC with SeaBIOS,
+// no disk, standard VGA, gone on reboot (QemuVncGuest, QemuSpiceGuest).
+std::vector<std::string> QemuGuestCommand();
+
 // A real QEMU guest (SeaBIOS, no disk) behind a VNC server with no password
 // on 127.0.0.1, for tests that need a real screen. Parallel test processes
 // probe the same displays: a QEMU that lost the race for its port exits and

@@ -108,6 +108,8 @@ TEST(DomainXml, WorkedExample_SpiceOnWildcard_DialsProxyclientWithTlsPort) {
       host: "192.0.2.10"
       port: 5902
       tls_port: 5903
+      spice_channels { name: "main" mode: SPICE_CHANNEL_MODE_SECURE }
+      spice_channels { name: "inputs" mode: SPICE_CHANNEL_MODE_INSECURE }
     }
   )pb"));
 }
@@ -387,6 +389,34 @@ TEST(DomainXml, Spice_PortAndTlsPort_AreBothKept) {
                                            host: "127.0.0.1"
                                            port: 5902
                                            tls_port: 5903)pb")));
+}
+
+TEST(DomainXml, Spice_DefaultModeSecure_IsReported) {
+  EXPECT_THAT(ConsolesOf("<graphics type='spice' port='5902' tlsPort='5903' "
+                         "defaultMode='secure' listen='127.0.0.1'/>"),
+              ElementsAre(EqualsProto(
+                  R"pb(protocol: PROTOCOL_SPICE
+                       host: "127.0.0.1"
+                       port: 5902
+                       tls_port: 5903
+                       spice_default_mode: SPICE_CHANNEL_MODE_SECURE)pb")));
+}
+
+TEST(DomainXml, Spice_ChannelModes_AreReportedInOrder) {
+  EXPECT_THAT(
+      ConsolesOf("<graphics type='spice' port='5902' tlsPort='5903' "
+                 "defaultMode='insecure' listen='127.0.0.1'><channel "
+                 "name='main' mode='secure'/><channel name='cursor' "
+                 "mode='any'/><channel mode='secure'/></graphics>"),
+      ElementsAre(EqualsProto(
+          R"pb(protocol: PROTOCOL_SPICE
+               host: "127.0.0.1"
+               port: 5902
+               tls_port: 5903
+               spice_default_mode: SPICE_CHANNEL_MODE_INSECURE
+               spice_channels { name: "main" mode: SPICE_CHANNEL_MODE_SECURE }
+               spice_channels { name: "cursor" mode: SPICE_CHANNEL_MODE_ANY }
+          )pb")));
 }
 
 TEST(DomainXml, TlsPortOnVnc_IsIgnored) {

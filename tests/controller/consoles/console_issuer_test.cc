@@ -107,6 +107,17 @@ TEST_F(ConsoleIssuerTest, SpiceDirect_AcceptsATlsPortAlone) {
   EXPECT_EQ(url->rfind("http://127.0.0.1:13002/nova?token=", 0), 0u);
 }
 
+TEST_F(ConsoleIssuerTest, SpiceHtml5_AcceptsATlsPortAlone) {
+  ConsoleKind kind{agent::v1::PROTOCOL_SPICE, "spice-html5"};
+  auto url =
+      Issuer().Issue(server_, kind, Answer(agent::v1::PROTOCOL_SPICE, 0, 5903));
+  ASSERT_TRUE(url.ok()) << url.status();
+  auto record = store_->FindValid(HashConsoleToken(TokenIn(*url)), kNow);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->port, 0u);
+  EXPECT_EQ((*record)->tls_port, 5903u);
+}
+
 TEST_F(ConsoleIssuerTest, TwoIssues_GiveDifferentTokens) {
   ConsoleKind kind{agent::v1::PROTOCOL_VNC, "novnc"};
   auto first =

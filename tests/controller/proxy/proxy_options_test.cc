@@ -138,5 +138,47 @@ TEST(ProxyOptions, VncSecurity_BadCombinationsAreRefused) {
   EXPECT_TRUE(ValidateProxyOptions(*o).ok());
 }
 
+TEST(ProxyOptions, SpiceSecurity_DefaultIsPlainLikeNova) {
+  absl::StatusOr<ProxyOptions> o = Load("");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_FALSE(o->spice_security.require_secure);
+  EXPECT_FALSE(o->spice_security.tls());
+  EXPECT_FALSE(o->spice_security.verify_hostname);
+}
+
+TEST(ProxyOptions, SpiceSecurity_Keys) {
+  absl::StatusOr<ProxyOptions> o = Load(
+      "[spice]\nrequire_secure = true\ntls_ca_certs = /ca.pem\n"
+      "tls_client_cert = /c.pem\ntls_client_key = /k.pem\n"
+      "tls_verify_hostname = true\n");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->spice_security.require_secure);
+  EXPECT_EQ(o->spice_security.ca_certs, "/ca.pem");
+  EXPECT_EQ(o->spice_security.client_cert, "/c.pem");
+  EXPECT_EQ(o->spice_security.client_key, "/k.pem");
+  EXPECT_TRUE(o->spice_security.verify_hostname);
+  EXPECT_TRUE(ValidateProxyOptions(*o).ok());
+}
+
+TEST(ProxyOptions, SpiceSecurity_BadCombinationsAreRefused) {
+  struct Case {
+    const char* ini;
+    const char* names;  // in the message
+  };
+  const Case cases[] = {
+      {"[spice]\nrequire_secure = true\n", "tls_ca_certs"},
+      {"[spice]\ntls_ca_certs = /ca\ntls_client_cert = /c\n", "tls_client_key"},
+      {"[spice]\ntls_ca_certs = /ca\ntls_client_key = /k\n", "tls_client_cert"},
+      {"[spice]\ntls_verify_hostname = true\n", "tls_ca_certs"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<ProxyOptions> o = Load(c.ini);
+    ASSERT_TRUE(o.ok()) << o.status();
+    absl::Status s = ValidateProxyOptions(*o);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.ini;
+    EXPECT_NE(s.message().find(c.names), std::string::npos) << s;
+  }
+}
+
 }  // namespace
 }  // namespace porthole::controller
