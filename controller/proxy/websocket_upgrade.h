@@ -207,6 +207,7 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
   info.server = record.instance_uuid;
   info.console = console;
   info.token_tag = admitted.token_tag;
+  info.token_hash = record.token_hash;
   info.request_id = request_id;
   info.expires = record.expires;
   if (l.kind == ProxyKind::kNoVnc && o.vnc.vencrypt()) {
