@@ -17,6 +17,7 @@
 #include "controller/tokens/etcd_store_options.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/controller/tokens/token_store_test_support.h"
 #include "tests/support/child_process.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/test_pki.h"
@@ -32,24 +33,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAreArray;
 using Clock = std::chrono::steady_clock;
-
-constexpr char kServerA[] = "b48316c5-71e8-45e4-9884-6c78055b9b13";
-constexpr char kServerB[] = "6d0c9d43-2a4e-4d8f-9a55-0a2b7c6e1f00";
-
-ConsoleAuthRecord MakeRecord(const std::string& token,
-                             const std::string& instance_uuid,
-                             int64_t expires) {
-  ConsoleAuthRecord record;
-  record.token_hash = HashConsoleToken(token);
-  record.console_type = "novnc";
-  record.host = "192.0.2.10";
-  record.port = 5901;
-  record.instance_uuid = instance_uuid;
-  record.compute_host = "compute-1";
-  record.access_url_base = "http://127.0.0.1:6080/vnc_lite.html";
-  record.expires = expires;
-  return record;
-}
 
 int64_t Later() { return SystemUnixSeconds() + 600; }
 
@@ -78,32 +61,6 @@ std::vector<std::string> Keys(EtcdCluster& etcd, const std::string& prefix) {
   return keys;
 }
 
-class Revocations {
- public:
-  RevocationListener Listener() {
-    return [this](const std::vector<RevokedToken>& revoked) {
-      absl::MutexLock lock(&mu_);
-      for (const RevokedToken& r : revoked) {
-        hashes_.push_back(r.token_hash);
-        instances_.push_back(r.instance_uuid);
-      }
-    };
-  }
-  std::vector<std::string> hashes() {
-    absl::MutexLock lock(&mu_);
-    return hashes_;
-  }
-  std::vector<std::string> instances() {
-    absl::MutexLock lock(&mu_);
-    return instances_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<std::string> hashes_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> instances_ ABSL_GUARDED_BY(mu_);
-};
-
 TEST(EtcdTokenStore, TwoReplicas_ShareTokens_RevocationReachesTheOther) {
   EtcdCluster etcd(1);
   ASSERT_TRUE(etcd.Start()) << etcd.error();
@@ -111,7 +68,7 @@ TEST(EtcdTokenStore, TwoReplicas_ShareTokens_RevocationReachesTheOther) {
   auto b = OpenStore(etcd.StoreUrl("/p"), absl::Seconds(2));
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  Revocations seen_by_b;
+  RevocationLog seen_by_b;
   b->SetRevocationListener(seen_by_b.Listener());
 
   std::vector<std::string> hashes;
@@ -209,7 +166,7 @@ TEST(EtcdTokenStore, RevocationWatch_ResumesAfterEtcdRestart) {
   auto b = OpenStore(etcd.StoreUrl("/p"), absl::Seconds(1));
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  Revocations seen_by_b;
+  RevocationLog seen_by_b;
   b->SetRevocationListener(seen_by_b.Listener());
   std::string token = NewConsoleToken();
   ASSERT_TRUE(a->Insert(MakeRecord(token, kServerA, Later())).ok());

@@ -12,6 +12,7 @@
 #include "controller/tokens/console_token.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/controller/tokens/token_store_test_support.h"
 #include "tests/support/child_process.h"
 
 namespace porthole::controller {
@@ -22,23 +23,6 @@ using ::porthole::testing::TempDir;
 using ::porthole::testing::WaitFor;
 using ::porthole::testing::WriteFile;
 using ::testing::HasSubstr;
-
-constexpr char kServerA[] = "b48316c5-71e8-45e4-9884-6c78055b9b13";
-
-ConsoleAuthRecord MakeRecord(const std::string& token,
-                             const std::string& instance_uuid,
-                             int64_t expires) {
-  ConsoleAuthRecord record;
-  record.token_hash = HashConsoleToken(token);
-  record.console_type = "novnc";
-  record.host = "192.0.2.10";
-  record.port = 5901;
-  record.instance_uuid = instance_uuid;
-  record.compute_host = "compute-1";
-  record.access_url_base = "http://127.0.0.1:6080/vnc_lite.html";
-  record.expires = expires;
-  return record;
-}
 
 // Runs one single-value query on its own connection to the file, the way an
 // operator's sqlite3 shell would see it.
