@@ -56,6 +56,12 @@ void EtcdRevocationWatch::Follow() {
     if (stopping_) return;
     stream_context_ = &context;
   }
+  // Waits for a member rather than failing at once (which also makes gRPC
+  // reconnect after etcd was down); "hasleader": a member cut off from the
+  // leader ends the stream instead of going quiet, and the next attempt
+  // goes to another member.
+  context.set_wait_for_ready(true);
+  context.AddMetadata("hasleader", "true");
   auto stream = client_->watch().Watch(&context);
   etcdserverpb::WatchRequest request;
   etcdserverpb::WatchCreateRequest* create = request.mutable_create_request();

@@ -218,7 +218,7 @@ TEST(EtcdTokenStore, ThreeMembers_LeaderKilled_FewSecondsOfErrors_NoTokenLost) {
       << std::chrono::duration_cast<std::chrono::milliseconds>(gap).count()
       << " ms, " << issued.size() << " issued\n";
   EXPECT_LT(gap, std::chrono::seconds(5));
-  ASSERT_GT(issued.size(), 100u);
+  ASSERT_GT(issued.size(), 20u);  // ~300 on an idle machine
   // Every token whose Insert said OK is there, through the two survivors.
   int missing = 0;
   for (const std::string& token : issued) {
