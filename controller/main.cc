@@ -137,6 +137,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
   tokens->SetRevocationListener(
       [&proxy](const std::vector<RevokedToken>& revoked) {
         std::vector<std::string> hashes;
+        hashes.reserve(revoked.size());
         for (const RevokedToken& token : revoked) {
           hashes.push_back(token.token_hash);
         }

@@ -22,7 +22,7 @@ TokenSessionRegistry::Registration TokenSessionRegistry::Add(
     const std::string& token_hash, std::function<void()> end) {
   absl::MutexLock lock(&mu_);
   const uint64_t id = next_id_++;
-  sessions_[token_hash].emplace(id, std::move(end));
+  sessions_[token_hash][id] = std::move(end);
   return Registration(this, token_hash, id);
 }
 
