@@ -1,13 +1,15 @@
 // Two porthole-controller processes (two replicas, each with its agent) on
 // one real etcd: a URL issued by one is known to the other, etcd down is a
-// 503 from the API within [consoleauth] store_timeout, and both recover
-// when etcd is back, without a restart.
+// 503 from the API and from the proxy (before the upgrade) within
+// [consoleauth] store_timeout, and both recover when etcd is back, without
+// a restart.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
 
 #include "nlohmann/json.hpp"
+#include "tests/controller/proxy/raw_websocket.h"
 #include "tests/support/controller_stack.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/http_client.h"
@@ -54,6 +56,14 @@ TEST(EtcdStoreProcess, TwoReplicasShareTokens_EtcdDownIs503_ThenRecovers) {
   EXPECT_EQ(FaultMessageOf(refused, "serviceUnavailable"),
             "The console token store is unavailable. Please try again later.");
   EXPECT_EQ(ShowToken(b.api_port(), token).status, 503);
+  // A new console connection through the other replica: refused before
+  // the upgrade, and not as an invalid token.
+  RawWebSocket ws;
+  ASSERT_TRUE(ws.Connect(b.novnc_port()));
+  std::optional<RawWebSocket::Head> head = ws.Upgrade("/?token=" + token);
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->status, 503);
+  EXPECT_EQ(head->Header("x-porthole-error"), "store-unavailable");
 
   ASSERT_TRUE(etcd.Restart(0)) << etcd.error();
   EXPECT_TRUE(WaitFor(
