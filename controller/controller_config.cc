@@ -113,8 +113,15 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          StoreString(&c->api.default_project_id)});
   t.Add({"consoleauth", "store", "token-store",
          "sqlite:///var/lib/porthole/tokens.db",
-         "where console tokens live: sqlite:///ABSOLUTE/PATH",
+         "where console tokens live: sqlite:///ABSOLUTE/PATH (one host), or "
+         "etcd://HOST:PORT[,HOST:PORT...]/PREFIX shared by replicas "
+         "(etcds://...?cert=FILE&key=FILE&ca=FILE for TLS)",
          StoreString(&c->token_store)});
+  t.Add({"consoleauth", "store_timeout", "", "2",
+         "seconds any call to an etcd token store may take, retries "
+         "included; past it the API answers 503 and the proxy refuses the "
+         "upgrade with 503",
+         StoreDuration(&c->token_store_options.timeout)});
   t.Add({"consoleauth", "token_ttl", "", "600",
          "seconds a console token stays valid",
          StoreInteger(&c->api.consoles.token_ttl_seconds, 1, 86400L * 7)});

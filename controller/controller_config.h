@@ -15,6 +15,7 @@
 #include "controller/keystone/keystone_options.h"
 #include "controller/policy/policy_enforcer.h"
 #include "controller/proxy/proxy_options.h"
+#include "controller/tokens/token_store_factory.h"
 
 namespace porthole::controller {
 
@@ -37,6 +38,7 @@ struct ControllerConfig {
   keystone::KeystoneOptions keystone;  // [keystone_authtoken]
   FleetOptions fleet;
   std::string token_store = "sqlite:///var/lib/porthole/tokens.db";
+  TokenStoreOptions token_store_options;  // [consoleauth] store_timeout
   absl::Duration purge_interval = absl::Seconds(60);
   ProxyOptions proxy;  // the console proxies' listeners and limits
   LogLevel log_level = LogLevel::kInfo;

@@ -67,7 +67,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
           SignalWaiter& signals) {
   const SystemdNotifier notifier;
   absl::StatusOr<std::unique_ptr<TokenStore>> store =
-      OpenTokenStore(config.token_store);
+      OpenTokenStore(config.token_store, config.token_store_options);
   if (!store.ok()) return Fail(store.status());
 
   std::unique_ptr<Authenticator> authenticator;
@@ -133,6 +133,21 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
   }
   ConsoleProxy proxy(config.proxy, tokens, &fleet, nullptr, &loop);
   if (absl::Status s = proxy.Start(); !s.ok()) return Fail(s);
+  // Revocations by this replica or any other sharing the store end the
+  // sessions of those tokens here.
+  tokens->SetRevocationListener(
+      [&proxy](const std::vector<RevokedToken>& revoked) {
+        std::vector<std::string> hashes;
+        hashes.reserve(revoked.size());
+        for (const RevokedToken& token : revoked) {
+          hashes.push_back(token.token_hash);
+        }
+        if (size_t ended = proxy.EndSessions(hashes); ended > 0) {
+          LogInfo("controller", "ended sessions of revoked console tokens ",
+                  LogField("server", revoked.front().instance_uuid), " ",
+                  LogField("sessions", std::to_string(ended)));
+        }
+      });
   notifier.Ready("serving");
 
   const absl::Duration tick =
@@ -166,6 +181,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
   LogInfo("controller", "stopping");
   notifier.Stopping();
   if (http != nullptr) http->Stop(config.shutdown_grace);
+  tokens->SetRevocationListener(nullptr);
   proxy.Stop(config.proxy.drain_time);
   // Connections that outlived their drain end here, while the servers they
   // refer to still exist.

@@ -57,6 +57,7 @@ absl::StatusOr<Json> ShowConsoleAuthToken(const RequestContext& context,
     LogError("api", "token store lookup failed ",
              LogField("request_id", context.request_id), " ",
              LogField("error", record.status().ToString()));
+    if (absl::IsUnavailable(record.status())) return TokenStoreUnavailable();
     return absl::InternalError("token store lookup failed");
   }
   if (!record->has_value()) return absl::NotFoundError("Token not found");

@@ -105,6 +105,11 @@ HttpResponse NovaFault(int code, std::string_view message) {
   return response;
 }
 
+absl::Status TokenStoreUnavailable() {
+  return absl::UnavailableError(
+      "The console token store is unavailable. Please try again later.");
+}
+
 HttpResponse FaultFromStatus(const absl::Status& status) {
   std::string message(status.message());
   switch (status.code()) {

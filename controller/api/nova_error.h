@@ -42,6 +42,11 @@ HttpResponse NovaFault(int code, std::string_view message);
 //   kUnexpectedErrorText (internal details stay in the log).
 HttpResponse FaultFromStatus(const absl::Status& status);
 
+// What a route answers when the token store did not answer within its
+// deadline (etcd down or electing a leader): UNAVAILABLE, so 503
+// serviceUnavailable; the caller may try again, nothing needs a restart.
+absl::Status TokenStoreUnavailable();
+
 // keystonemiddleware's 401 (not a Nova Fault):
 // {"error": {"code": 401, "title": "Unauthorized", "message": ...}} with
 // `WWW-Authenticate: Keystone uri="<uri>"`.

@@ -64,6 +64,7 @@ absl::StatusOr<std::string> IssueConsoleUrl(const RequestContext& context,
     LogError("api", "cannot store a console token ",
              LogField("request_id", context.request_id), " ",
              LogField("error", url.status().ToString()));
+    if (absl::IsUnavailable(url.status())) return TokenStoreUnavailable();
     return absl::InternalError("cannot store a console token");
   }
   // Never the URL: it carries the token.

@@ -80,7 +80,11 @@ AdmissionResult ConsoleAdmission::Admit(const AdmissionRequest& request) const {
   absl::StatusOr<std::optional<ConsoleAuthRecord>> found =
       store_->FindValid(hash, now);
   if (!found.ok()) {
-    return reject(ProxyError::kInternal,
+    // UNAVAILABLE (etcd down, no leader yet) came within the store's
+    // deadline: 503, try again; anything else is a fault.
+    return reject(absl::IsUnavailable(found.status())
+                      ? ProxyError::kStoreUnavailable
+                      : ProxyError::kInternal,
                   absl::StrCat("token store: ", found.status().message()));
   }
   if (!found->has_value()) {

@@ -50,6 +50,7 @@ class ConsoleProxy::Impl {
         token_sessions_(options_.max_sessions_per_token) {
     runtime_.options = &options_;
     runtime_.token_sessions = &token_sessions_;
+    runtime_.session_registry = &session_registry_;
     runtime_.clock = clock ? std::move(clock) : UnixClock(SystemUnixSeconds);
     runtime_.pool = &pool_;
   }
@@ -164,6 +165,8 @@ class ConsoleProxy::Impl {
   size_t connections() const { return connections_ ? connections_->size() : 0; }
   size_t sessions() const { return runtime_.sessions.load(); }
 
+  TokenSessionRegistry& session_registry() { return session_registry_; }
+
  private:
   // One pool for the three listeners: [console] max_connections counts
   // them together, max_connections_per_client per client address (not a
@@ -251,6 +254,7 @@ class ConsoleProxy::Impl {
   net::EventLoop& loop_;
   asio::thread_pool pool_;
   TokenSessionCounter token_sessions_;
+  TokenSessionRegistry session_registry_;
   std::optional<asio::ssl::context> tls_;
   std::optional<ConsoleTlsContext> vencrypt_;      // [vnc] vencrypt
   std::optional<ConsoleTlsContext> spice_tls_;     // [spice] tls_ca_certs
@@ -276,5 +280,8 @@ absl::Status ConsoleProxy::ReloadCertificates() {
 uint16_t ConsoleProxy::port(ProxyKind kind) const { return impl_->port(kind); }
 size_t ConsoleProxy::connections() const { return impl_->connections(); }
 size_t ConsoleProxy::sessions() const { return impl_->sessions(); }
+size_t ConsoleProxy::EndSessions(const std::vector<std::string>& token_hashes) {
+  return impl_->session_registry().EndSessions(token_hashes);
+}
 
 }  // namespace porthole::controller

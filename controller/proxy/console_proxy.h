@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -61,6 +63,10 @@ class ConsoleProxy {
   size_t connections() const;
   // Relaying WebSocket sessions.
   size_t sessions() const;
+  // Ends the sessions relaying for these console tokens (SHA-256 hex),
+  // with WebSocket close 1008 "console token revoked"; returns how many.
+  // For the token store's RevocationListener. Thread-safe; does not block.
+  size_t EndSessions(const std::vector<std::string>& token_hashes);
 
  private:
   class Impl;

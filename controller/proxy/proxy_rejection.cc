@@ -20,6 +20,8 @@ std::string_view ProxyErrorName(ProxyError error) {
       return "subprotocol-unsupported";
     case ProxyError::kOverloaded:
       return "overloaded";
+    case ProxyError::kStoreUnavailable:
+      return "store-unavailable";
     case ProxyError::kInternal:
       return "internal-error";
     case ProxyError::kTokenSessionLimit:
@@ -65,9 +67,13 @@ ProxyRejection Reject(ProxyError error, std::string detail) {
       r.status = 503;
       r.phrase = "Too many connections";
       break;
+    case ProxyError::kStoreUnavailable:
+      r.status = 503;
+      r.phrase = "Token store unavailable";
+      break;
     case ProxyError::kInternal:
       r.status = 500;
-      r.phrase = "Token store unavailable";
+      r.phrase = "Token store failed";
       break;
     case ProxyError::kTokenSessionLimit:
       r.status = 429;

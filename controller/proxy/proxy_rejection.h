@@ -18,7 +18,8 @@ enum class ProxyError {
                             // no connect
   kSubprotocolUnsupported,  // 400: offered subprotocols lack "binary"
   kOverloaded,              // 503: max_connections reached
-  kInternal,                // 500: the token store failed
+  kStoreUnavailable,        // 503: the token store did not answer in time
+  kInternal,                // 500: the token store failed otherwise
   kTokenSessionLimit,       // 429: max_sessions_per_token open on this URL
   kClientConnectionLimit,   // 429: max_connections_per_client from there
   kConsoleTlsFailed,        // 502: TLS to the console failed (SPICE tls port)

@@ -29,6 +29,7 @@
 #include "controller/proxy/console_tls_context.h"
 #include "controller/proxy/proxy_options.h"
 #include "controller/proxy/token_session_counter.h"
+#include "controller/proxy/token_session_registry.h"
 
 namespace porthole::controller::proxy_internal {
 
@@ -52,6 +53,7 @@ struct Runtime {
   asio::thread_pool* pool = nullptr;
   asio::ssl::context* tls = nullptr;  // null: plain only
   TokenSessionCounter* token_sessions = nullptr;
+  TokenSessionRegistry* session_registry = nullptr;
   ConsoleTlsContext* vencrypt = nullptr;   // set with [vnc] vencrypt
   ConsoleTlsContext* spice_tls = nullptr;  // set with [spice] tls_ca_certs
   std::atomic<size_t> sessions{0};

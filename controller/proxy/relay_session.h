@@ -148,9 +148,10 @@ asio::awaitable<void> Watch(std::shared_ptr<S> s, absl::Duration idle,
 // What a relay knows of its session, for its log lines and its end.
 struct SessionInfo {
   std::string peer;
-  std::string server;     // the instance UUID
-  std::string console;    // host:port
-  std::string token_tag;  // the hash prefix, never the token
+  std::string server;      // the instance UUID
+  std::string console;     // host:port
+  std::string token_tag;   // the hash prefix, never the token
+  std::string token_hash;  // to end the session when the token is revoked
   std::string request_id;
   int64_t expires = 0;  // the token's, unix seconds
   // Client bytes read before the relay (by the RFB security handshake),
@@ -176,6 +177,18 @@ asio::awaitable<void> RunSession(Runtime& rt, const Listener& l,
   conn.OnClose([s] {
     s->Shutdown({websocket::close_code::going_away, "shutdown"});
   });
+  // A revocation (from any replica) ends the session on its own executor;
+  // weak: the registration goes with this frame, a posted end may not.
+  TokenSessionRegistry::Registration revocable = rt.session_registry->Add(
+      info.token_hash, [executor, weak = std::weak_ptr(s)] {
+        asio::post(executor, [weak] {
+          if (auto session = weak.lock(); session && !session->ended) {
+            session->end_reason = "token revoked";
+            session->Shutdown(
+                {websocket::close_code::policy_error, "console token revoked"});
+          }
+        });
+      });
   LogInfo(
       kLog, "session opened ", LogField("listener", ProxyKindName(l.kind)), " ",
       LogField("peer", info.peer), " ", LogField("server", info.server), " ",

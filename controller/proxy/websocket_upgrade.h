@@ -151,6 +151,7 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
   info.peer = peer;
   info.server = record.instance_uuid;
   info.token_tag = admitted.token_tag;
+  info.token_hash = record.token_hash;
   info.request_id = request_id;
   info.expires = record.expires;
 

@@ -10,6 +10,7 @@
 #include <system_error>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
@@ -63,7 +64,8 @@ constexpr char kFindValidSql[] =
     " instance_uuid, compute_host, access_url_base, expires"
     " FROM console_auth_tokens WHERE token_hash = ?1 AND expires > ?2";
 constexpr char kDeleteForInstanceSql[] =
-    "DELETE FROM console_auth_tokens WHERE instance_uuid = ?1";
+    "DELETE FROM console_auth_tokens WHERE instance_uuid = ?1"
+    " RETURNING token_hash";
 constexpr char kPurgeExpiredSql[] =
     "DELETE FROM console_auth_tokens WHERE expires <= ?1";
 
@@ -336,18 +338,34 @@ absl::StatusOr<std::optional<ConsoleAuthRecord>> SqliteTokenStore::FindValid(
 }
 
 absl::StatusOr<int> SqliteTokenStore::DeleteForInstance(std::string_view uuid) {
-  absl::MutexLock lock(&mu_);
-  sqlite3_stmt* statement = delete_for_instance_.get();
-  auto reset = ResetOnExit(statement);
-  Binder bind(statement);
-  bind.Text(uuid);
-  if (bind.rc() != SQLITE_OK) {
-    return StatementError(db_.get(), bind.rc(), "token store delete");
+  std::vector<RevokedToken> revoked;
+  {
+    absl::MutexLock lock(&mu_);
+    sqlite3_stmt* statement = delete_for_instance_.get();
+    auto reset = ResetOnExit(statement);
+    Binder bind(statement);
+    bind.Text(uuid);
+    if (bind.rc() != SQLITE_OK) {
+      return StatementError(db_.get(), bind.rc(), "token store delete");
+    }
+    int rc;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+      revoked.push_back({ColumnText(statement, 0), std::string(uuid)});
+    }
+    if (rc != SQLITE_DONE) {
+      return StatementError(db_.get(), rc, "token store delete");
+    }
   }
-  int rc = sqlite3_step(statement);
-  if (rc != SQLITE_DONE)
-    return StatementError(db_.get(), rc, "token store delete");
-  return sqlite3_changes(db_.get());
+  if (!revoked.empty()) {
+    absl::MutexLock lock(&listener_mu_);
+    if (listener_) listener_(revoked);
+  }
+  return static_cast<int>(revoked.size());
+}
+
+void SqliteTokenStore::SetRevocationListener(RevocationListener listener) {
+  absl::MutexLock lock(&listener_mu_);
+  listener_ = std::move(listener);
 }
 
 absl::StatusOr<int> SqliteTokenStore::PurgeExpired(int64_t now) {

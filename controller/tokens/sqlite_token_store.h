@@ -64,6 +64,9 @@ class SqliteTokenStore : public TokenStore {
       std::string_view token_hash, int64_t now) override;
   absl::StatusOr<int> DeleteForInstance(std::string_view uuid) override;
   absl::StatusOr<int> PurgeExpired(int64_t now) override;
+  // Told of this store's own DeleteForInstance calls (a file shared with
+  // another process does not report that process's revocations).
+  void SetRevocationListener(RevocationListener listener) override;
 
  private:
   struct StatementFinalizer {
@@ -82,6 +85,9 @@ class SqliteTokenStore : public TokenStore {
   Statement find_valid_ ABSL_GUARDED_BY(mu_);
   Statement delete_for_instance_ ABSL_GUARDED_BY(mu_);
   Statement purge_expired_ ABSL_GUARDED_BY(mu_);
+  // Called outside mu_, under listener_mu_, so it may call the store.
+  absl::Mutex listener_mu_;
+  RevocationListener listener_ ABSL_GUARDED_BY(listener_mu_);
   // Last: stopped before the connection closes. Null for ":memory:".
   std::unique_ptr<WalCheckpointer> checkpointer_;
 };

@@ -2,9 +2,11 @@
 #define PORTHOLE_CONTROLLER_TOKENS_TOKEN_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -26,22 +28,48 @@ struct ConsoleAuthRecord {
   int64_t expires = 0;  // unix seconds
 };
 
+// One token taken back before its expiry (DeleteForInstance): what a proxy
+// needs to end the sessions that use it.
+struct RevokedToken {
+  std::string token_hash;
+  std::string instance_uuid;
+};
+
+// Called with tokens revoked through the store, by this process or, for a
+// shared store, any other; on a thread of the store's, so it must not block.
+using RevocationListener =
+    std::function<void(const std::vector<RevokedToken>& revoked)>;
+
 // Where console tokens live between the API that issues them and the proxy
-// that redeems them. Implementations: SQLite (default, survives restarts)
-// and, later, Redis (shared by replicas). Thread-safe.
+// that redeems them. Implementations: SQLite (default, one host, survives
+// restarts) and etcd (shared by any number of controller replicas).
+// Thread-safe.
+//
+// Errors: UNAVAILABLE when the store cannot be reached within its deadline
+// (the caller answers 503 and may try again: the store recovers by itself);
+// INVALID_ARGUMENT for a hash that is not a SHA-256 hex digest; other codes
+// for faults an operator must look at.
 class TokenStore {
  public:
   virtual ~TokenStore() = default;
 
-  // ALREADY_EXISTS on a hash collision.
+  // Stores the record if no record has its hash: ALREADY_EXISTS on a hash
+  // collision (the existing record is untouched).
   virtual absl::Status Insert(const ConsoleAuthRecord& record) = 0;
-  // The record for this hash if it exists and `expires > now`.
+  // The record for this hash if it exists and `expires > now`. Sees every
+  // Insert and DeleteForInstance that completed before the call, whichever
+  // process made it.
   virtual absl::StatusOr<std::optional<ConsoleAuthRecord>> FindValid(
       std::string_view token_hash, int64_t now) = 0;
-  // Revokes every token of a server; returns how many.
+  // Revokes every token of a server; returns how many. The revocation
+  // listeners of every process sharing the store are told.
   virtual absl::StatusOr<int> DeleteForInstance(std::string_view uuid) = 0;
-  // Removes rows with `expires <= now`; returns how many.
+  // Removes rows with `expires <= now` that the backend does not expire by
+  // itself; returns how many it removed. FindValid never answers an expired
+  // record either way (etcd removes them with leases: 0 here).
   virtual absl::StatusOr<int> PurgeExpired(int64_t now) = 0;
+  // Replaces the revocation listener (none: revocations are not reported).
+  virtual void SetRevocationListener(RevocationListener listener) = 0;
 };
 
 }  // namespace porthole::controller

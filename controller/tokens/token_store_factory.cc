@@ -3,6 +3,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "controller/tokens/etcd_store_options.h"
+#include "controller/tokens/etcd_token_store.h"
 #include "controller/tokens/sqlite_token_store.h"
 
 namespace porthole::controller {
@@ -11,7 +13,8 @@ namespace {
 constexpr std::string_view kSqliteScheme = "sqlite://";
 constexpr std::string_view kRedisScheme = "redis://";
 constexpr char kAcceptedForms[] =
-    "expected sqlite:///ABSOLUTE/PATH or sqlite://:memory:";
+    "expected sqlite:///ABSOLUTE/PATH, sqlite://:memory:, "
+    "etcd://HOST:PORT[,HOST:PORT...]/PREFIX or etcds://...";
 
 absl::Status BadUrl(std::string_view url, std::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(
@@ -21,11 +24,22 @@ absl::Status BadUrl(std::string_view url, std::string_view why) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TokenStore>> OpenTokenStore(
-    std::string_view url) {
+    std::string_view url, const TokenStoreOptions& options) {
   if (url.starts_with(kRedisScheme)) {
-    return absl::UnimplementedError(absl::StrCat(
-        "token store URL '", std::string(url),
-        "': the Redis token store is not built yet; ", kAcceptedForms));
+    // Debian's hiredis has no TLS and no failover, and Redis replicates
+    // asynchronously: a failover can lose a revocation.
+    return BadUrl(url, absl::StrCat("Redis is not supported (use etcd); ",
+                                    kAcceptedForms));
+  }
+  if (url.starts_with("etcd://") || url.starts_with("etcds://")) {
+    absl::StatusOr<EtcdStoreOptions> etcd = ParseEtcdStoreUrl(url);
+    if (!etcd.ok()) return etcd.status();
+    etcd->call_timeout = options.timeout;
+    etcd->lease_bucket_seconds = options.lease_bucket_seconds;
+    absl::StatusOr<std::unique_ptr<EtcdTokenStore>> store =
+        EtcdTokenStore::Open(*etcd);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<TokenStore>(*std::move(store));
   }
   if (!url.starts_with(kSqliteScheme)) {
     return BadUrl(url, absl::StrCat("unknown scheme; ", kAcceptedForms));

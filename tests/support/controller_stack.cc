@@ -31,13 +31,25 @@ void ControllerStack::PickPortsAndWriteConfig() {
   novnc_port_ = PickFreePort();
   spice_port_ = PickFreePort();
   serial_port_ = PickFreePort();
+  WriteConfig();
+}
+
+void ControllerStack::set_token_store(std::string url) {
+  token_store_ = std::move(url);
+  WriteConfig();
+}
+
+void ControllerStack::WriteConfig() {
+  const std::string store = token_store_.empty()
+                                ? "sqlite://" + dir_.path() + "/tokens.db"
+                                : token_store_ + "\nstore_timeout = 1";
   WriteFile(config_path(),
             "[api]\nlisten = 127.0.0.1:" + std::to_string(api_port_) +
                 "\nauth_strategy = tokens\ntokens_file = " + dir_.path() +
                 "/api-tokens\n[agents]\nhosts = compute-1=127.0.0.1:" +
                 std::to_string(agent_port_) +
-                "\ntimeout = 2\n[consoleauth]\nstore = sqlite://" +
-                dir_.path() + "/tokens.db\n" + ProxyConfig() + extra_config_);
+                "\ntimeout = 2\n[consoleauth]\nstore = " + store + "\n" +
+                ProxyConfig() + extra_config_);
 }
 
 std::string ControllerStack::ProxyConfig() const {

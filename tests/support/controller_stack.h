@@ -53,6 +53,9 @@ class ControllerStack {
   // controller is ready (default kAdminToken; a Keystone admin token when
   // the stack runs with auth_strategy = keystone).
   void set_ready_token(std::string token) { ready_token_ = std::move(token); }
+  // The controller's [consoleauth] store (default: SQLite in dir()); an
+  // etcd URL also gets store_timeout = 1. Before StartController.
+  void set_token_store(std::string url);
   // Extra environment for the controller (e.g. NOTIFY_SOCKET=...).
   void set_controller_env(std::vector<std::string> env) {
     controller_env_ = std::move(env);
@@ -62,10 +65,12 @@ class ControllerStack {
   // Every proxy listener on loopback, on a free port, with matching URLs.
   std::string ProxyConfig() const;
   void PickPortsAndWriteConfig();
+  void WriteConfig();
 
   TempDir dir_;
   std::string node_file_;
   std::string extra_config_;
+  std::string token_store_;
   int api_port_ = 0;
   int agent_port_ = 0;
   int novnc_port_ = 0;

@@ -142,11 +142,14 @@ class ApiFixture {
  public:
   // `policy`: the enforcer the handler decides with (must outlive the
   // fixture); null: Nova's defaults.
+  // `store_url`: the token store (etcd's calls bounded by 500 ms).
   explicit ApiFixture(AuthKind kind = AuthKind::kTokensFile,
                       ApiConfig config = DefaultConfig(),
-                      const PolicyEnforcer* policy = nullptr)
+                      const PolicyEnforcer* policy = nullptr,
+                      const std::string& store_url = "sqlite://:memory:")
       : kind_(kind), directory_(StandardServers()) {
-    auto store = OpenTokenStore("sqlite://:memory:");
+    auto store =
+        OpenTokenStore(store_url, {.timeout = absl::Milliseconds(500)});
     EXPECT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     if (kind == AuthKind::kNoauth2) {

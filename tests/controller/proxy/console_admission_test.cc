@@ -1,19 +1,26 @@
-// ConsoleAdmission against a real SQLite token store and an in-memory
-// server directory: every reason an upgrade is refused, without sockets.
+// ConsoleAdmission against a real SQLite token store (and a real etcd for
+// the store-down case) and an in-memory server directory: every reason an
+// upgrade is refused, without sockets.
 #include "controller/proxy/console_admission.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 
 #include "controller/tokens/console_token.h"
 #include "controller/tokens/sqlite_token_store.h"
+#include "controller/tokens/token_store_factory.h"
+#include "tests/support/child_process.h"
+#include "tests/support/etcd_cluster.h"
 #include "tests/support/static_server_directory.h"
 
 namespace porthole::controller {
 namespace {
 
 namespace v1 = agent::v1;
+using ::porthole::testing::EtcdCluster;
+using ::porthole::testing::WaitFor;
 constexpr char kVm[] = "11111111-1111-4111-8111-111111111111";
 constexpr int64_t kNow = 1'800'000'000;
 
@@ -76,7 +83,7 @@ class ConsoleAdmissionTest : public ::testing::Test {
     return r.rejection ? std::string(ProxyErrorName(r.rejection->error)) : "ok";
   }
 
-  std::unique_ptr<SqliteTokenStore> store_;
+  std::unique_ptr<TokenStore> store_;
   StaticServerDirectory directory_;
   std::optional<OriginPolicy> origins_;
   std::atomic<int64_t> now_{kNow};
@@ -98,6 +105,33 @@ TEST_F(ConsoleAdmissionTest, MissingMalformedOrUnknownToken_IsTokenInvalid) {
   EXPECT_EQ(Reason(Admit("/?token=DROP%20TABLE")), "token-invalid");
   EXPECT_EQ(Reason(Admit("/?token=" + NewConsoleToken())), "token-invalid");
   EXPECT_EQ(Admit("/").rejection->status, 403);
+}
+
+// etcd down: the token may be good, so not token-invalid; a 503 before the
+// upgrade within the store's deadline, and admitted again once etcd is back.
+TEST_F(ConsoleAdmissionTest, TokenStoreDown_IsStoreUnavailable503_ThenAdmits) {
+  EtcdCluster etcd(1);
+  ASSERT_TRUE(etcd.Start()) << etcd.error();
+  auto store = OpenTokenStore(etcd.StoreUrl("/proxy"),
+                              {.timeout = absl::Milliseconds(500)});
+  ASSERT_TRUE(store.ok()) << store.status();
+  store_ = *std::move(store);
+  std::string token = Issue();
+  ASSERT_EQ(Reason(Admit("/?token=" + token)), "ok");
+
+  etcd.Kill(0);
+  const auto start = std::chrono::steady_clock::now();
+  AdmissionResult r = Admit("/?token=" + token);
+  EXPECT_LT(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(1500));
+  EXPECT_EQ(Reason(r), "store-unavailable");
+  ASSERT_TRUE(r.rejection.has_value());
+  EXPECT_EQ(r.rejection->status, 503);
+  EXPECT_EQ(r.rejection->phrase, "Token store unavailable");
+
+  ASSERT_TRUE(etcd.Restart(0)) << etcd.error();
+  EXPECT_TRUE(WaitFor([&] { return Reason(Admit("/?token=" + token)) == "ok"; },
+                      std::chrono::seconds(10)));
 }
 
 TEST_F(ConsoleAdmissionTest, ExpiredToken_IsTokenExpired) {

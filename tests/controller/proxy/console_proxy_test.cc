@@ -406,6 +406,32 @@ TEST_F(ConsoleProxyTest, ClientDisconnectMidStream_ClosesConsoleNoFdLeak) {
       << testing::CountOpenFds() << " vs " << fds_before;
 }
 
+// The controller wires the store's revocations to EndSessions (main.cc):
+// a server stopped while its console is open ends the session, 1008, and
+// the other sessions keep relaying.
+TEST_F(ConsoleProxyTest, TokenRevoked_EndsItsSessions_OthersKeepRelaying) {
+  StartProxy();
+  store_->SetRevocationListener(
+      [this](const std::vector<RevokedToken>& revoked) {
+        std::vector<std::string> hashes;
+        for (const RevokedToken& r : revoked) hashes.push_back(r.token_hash);
+        proxy_->EndSessions(hashes);
+      });
+  RawWebSocket revoked, kept;
+  ASSERT_TRUE(revoked.Connect(serial_port()));
+  ASSERT_EQ(revoked.Upgrade("/?token=" + SerialToken())->status, 101);
+  std::string vnc = VncToken();
+  ASSERT_TRUE(kept.Connect(novnc_port()));
+  ASSERT_EQ(kept.Upgrade("/?token=" + vnc)->status, 101);
+  ASSERT_TRUE(kept.ReadDataFrame().has_value());  // the RFB banner
+
+  ASSERT_EQ(*store_->DeleteForInstance(kSerialVm), 1);
+  ExpectCloseFrame(revoked.ReadFrame(), 1008);
+  EXPECT_TRUE(testing::WaitFor([&] { return proxy_->sessions() == 1; },
+                               std::chrono::seconds(5)));
+  store_->SetRevocationListener(nullptr);
+}
+
 TEST_F(ConsoleProxyTest, ConsoleCloses_ClientGetsNormalClose) {
   // A console that accepts, says one thing and hangs up.
   int port = 0;

@@ -75,11 +75,24 @@ TEST(OpenTokenStore, UnknownScheme_InvalidArgumentNamingTheAcceptedForms) {
   }
 }
 
-TEST(OpenTokenStore, Redis_NotBuiltYet) {
+TEST(OpenTokenStore, Redis_RefusedPointingAtEtcd) {
   auto store = OpenTokenStore("redis://127.0.0.1:6379/0");
   ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(store.status().message()), HasSubstr("Redis"));
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(store.status().message()),
+              HasSubstr("Redis is not supported (use etcd)"));
+}
+
+TEST(OpenTokenStore, EtcdUrls_ParsedAndRefusedByTheEtcdRules) {
+  // Opening does not need etcd up: calls answer UNAVAILABLE until it is.
+  auto store = OpenTokenStore("etcd://127.0.0.1:1/p",
+                              {.timeout = absl::Milliseconds(200)});
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->FindValid(std::string(64, 'a'), 0).status().code(),
+            absl::StatusCode::kUnavailable);
+  auto bad = OpenTokenStore("etcds://127.0.0.1:1/p?cert=/nonexistent.pem");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(OpenTokenStore, RelativeOrEmptyPath_InvalidArgument) {

@@ -1,0 +1,79 @@
+#include "controller/tokens/etcd_token_record.h"
+
+#include <cstdint>
+#include <exception>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
+namespace porthole::controller {
+namespace {
+
+using Json = nlohmann::json;
+
+}  // namespace
+
+std::string EtcdTokenKeys::Token(std::string_view hash) const {
+  return absl::StrCat(prefix, "/tokens/", std::string(hash));
+}
+
+std::string EtcdTokenKeys::InstancePrefix(std::string_view uuid) const {
+  return absl::StrCat(prefix, "/instances/", std::string(uuid), "/");
+}
+
+std::string EtcdTokenKeys::InstanceToken(std::string_view uuid,
+                                         std::string_view hash) const {
+  return absl::StrCat(InstancePrefix(uuid), std::string(hash));
+}
+
+std::string EncodeEtcdTokenRecord(const ConsoleAuthRecord& record) {
+  Json json;
+  json["console_type"] = record.console_type;
+  json["host"] = record.host;
+  json["port"] = record.port;
+  if (record.tls_port.has_value()) json["tls_port"] = *record.tls_port;
+  if (record.internal_access_path.has_value()) {
+    json["internal_access_path"] = *record.internal_access_path;
+  }
+  json["instance_uuid"] = record.instance_uuid;
+  json["compute_host"] = record.compute_host;
+  json["access_url_base"] = record.access_url_base;
+  json["expires"] = record.expires;
+  // Strict UTF-8 is not guaranteed for what agents report: replace, never
+  // throw.
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+absl::StatusOr<ConsoleAuthRecord> DecodeEtcdTokenRecord(
+    std::string_view token_hash, std::string_view value) {
+  Json json = Json::parse(value, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) {
+    return absl::DataLossError(absl::StrCat(
+        "etcd token record ", std::string(token_hash), " is not JSON"));
+  }
+  try {
+    ConsoleAuthRecord record;
+    record.token_hash = std::string(token_hash);
+    record.console_type = json.at("console_type").get<std::string>();
+    record.host = json.at("host").get<std::string>();
+    record.port = json.at("port").get<uint32_t>();
+    if (json.contains("tls_port")) {
+      record.tls_port = json["tls_port"].get<uint32_t>();
+    }
+    if (json.contains("internal_access_path")) {
+      record.internal_access_path =
+          json["internal_access_path"].get<std::string>();
+    }
+    record.instance_uuid = json.at("instance_uuid").get<std::string>();
+    record.compute_host = json.at("compute_host").get<std::string>();
+    record.access_url_base = json.at("access_url_base").get<std::string>();
+    record.expires = json.at("expires").get<int64_t>();
+    return record;
+  } catch (const std::exception& e) {
+    return absl::DataLossError(absl::StrCat("etcd token record ",
+                                            std::string(token_hash),
+                                            " is malformed: ", e.what()));
+  }
+}
+
+}  // namespace porthole::controller
