@@ -122,6 +122,15 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          "included; past it the API answers 503 and the proxy refuses the "
          "upgrade with 503",
          StoreDuration(&c->token_store_options.timeout)});
+  t.Add({"cluster", "name", "", "",
+         "this replica's name among the controllers that share an etcd "
+         "token store (they split the compute hosts among themselves); "
+         "unique per replica; empty: the host name",
+         StoreString(&c->cluster.name)});
+  t.Add({"cluster", "member_ttl", "", "5",
+         "seconds a replica that stopped renewing its membership (crashed, "
+         "cut off from etcd) keeps its hosts before the others take them",
+         StoreDuration(&c->cluster.member_ttl)});
   t.Add({"consoleauth", "token_ttl", "", "600",
          "seconds a console token stays valid",
          StoreInteger(&c->api.consoles.token_ttl_seconds, 1, 86400L * 7)});

@@ -10,6 +10,7 @@
 #include "common/logging.h"
 #include "common/option_table.h"
 #include "controller/api/api_config.h"
+#include "controller/cluster/membership.h"
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
 #include "controller/keystone/keystone_options.h"
@@ -39,6 +40,8 @@ struct ControllerConfig {
   FleetOptions fleet;
   std::string token_store = "sqlite:///var/lib/porthole/tokens.db";
   TokenStoreOptions token_store_options;  // [consoleauth] store_timeout
+  // [cluster]: used when the token store is on etcd.
+  ClusterOptions cluster;
   absl::Duration purge_interval = absl::Seconds(60);
   ProxyOptions proxy;  // the console proxies' listeners and limits
   LogLevel log_level = LogLevel::kInfo;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "common/logging.h"
 #include "common/signal_waiter.h"
 #include "common/systemd_notifier.h"
@@ -13,6 +14,7 @@
 #include "controller/api/nova_error.h"
 #include "controller/auth/noauth2_authenticator.h"
 #include "controller/auth/tokens_file_authenticator.h"
+#include "controller/cluster/cluster.h"
 #include "controller/controller_config.h"
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
@@ -94,16 +96,30 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
       PolicyEnforcer::Load(config.policy);
   if (!policy.ok()) return Fail(policy.status(), 2);
 
+  // Replicas sharing an etcd token store split the hosts among themselves.
+  absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Open(
+      config.token_store, config.token_store_options.timeout, config.cluster);
+  if (!cluster.ok()) return Fail(cluster.status());
+
   TokenStore* tokens = store->get();
-  Fleet fleet(config.fleet, [tokens](const std::string& uuid,
-                                     std::string_view reason) {
-    absl::StatusOr<int> revoked = tokens->DeleteForInstance(uuid);
-    if (revoked.ok() && *revoked > 0) {
-      LogInfo("controller", "revoked console tokens ", LogField("server", uuid),
-              " ", LogField("count", std::to_string(*revoked)), " ",
-              LogField("reason", reason));
-    }
-  });
+  Fleet fleet(
+      config.fleet,
+      [tokens](const std::string& uuid, std::string_view reason) {
+        absl::StatusOr<int> revoked = tokens->DeleteForInstance(uuid);
+        if (revoked.ok() && *revoked > 0) {
+          LogInfo("controller", "revoked console tokens ",
+                  LogField("server", uuid), " ",
+                  LogField("count", std::to_string(*revoked)), " ",
+                  LogField("reason", reason));
+        }
+      },
+      *cluster ? (*cluster)->index() : nullptr,
+      *cluster ? (*cluster)->name() : "");
+  if (*cluster) (*cluster)->Join(&fleet);
+  // Before the fleet goes, on every path: membership changes call it.
+  absl::Cleanup leave_cluster = [&cluster] {
+    if (*cluster) (*cluster)->Leave();
+  };
   if (absl::Status s = fleet.Start(); !s.ok()) {
     return Fail(absl::InvalidArgumentError(
         absl::StrCat("[agents] TLS: ", std::string(s.message()))));
@@ -186,6 +202,8 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
   // Connections that outlived their drain end here, while the servers they
   // refer to still exist.
   loop.Stop();
+  // The others take this replica's hosts now, not after the member TTL.
+  std::move(leave_cluster).Invoke();
   fleet.Stop();
   LogInfo("controller", "stopped");
   return 0;

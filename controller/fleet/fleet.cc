@@ -2,15 +2,18 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/host_port.h"
 #include "common/text.h"
 #include "common/uuid.h"
+#include "controller/fleet/host_assignment.h"
 #include "porthole/agent/v1/contract.h"
 
 namespace porthole::controller {
@@ -82,9 +85,12 @@ absl::StatusOr<std::vector<AgentEndpoint>> ParseAgentHosts(
   return agents;
 }
 
-Fleet::Fleet(FleetOptions options, ServerGoneCallback on_server_gone)
+Fleet::Fleet(FleetOptions options, ServerGoneCallback on_server_gone,
+             FleetIndex* index, std::string replica)
     : options_(std::move(options)),
-      on_server_gone_(std::move(on_server_gone)) {}
+      on_server_gone_(std::move(on_server_gone)),
+      index_(index),
+      replica_(std::move(replica)) {}
 
 Fleet::~Fleet() { Stop(); }
 
@@ -93,6 +99,11 @@ absl::Status Fleet::Start() {
       MakeChannelCredentials(options_.tls);
   if (!credentials.ok()) return credentials.status();
   credentials_ = *credentials;
+  other_agents_ = std::make_unique<AgentChannelCache>(
+      credentials_,
+      BackoffOptions{options_.reconnect_min_backoff,
+                     options_.reconnect_max_backoff},
+      options_.other_agent_channels);
   {
     absl::MutexLock lock(&mu_);
     started_ = true;
@@ -121,13 +132,22 @@ std::shared_ptr<AgentLink> Fleet::NewLink(const AgentEndpoint& agent) {
   const std::string name = agent.name;
   WatchEvents events;
   events.on_message = [this, name](const v1::WatchDomainsResponse& message) {
+    // A heartbeat also reaches the index: it rewrites the host's state only
+    // if someone (a replica that followed the host before) changed it.
+    if (index_ != nullptr) index_->Publish(name, message);
     if (message.change() == v1::CHANGE_TYPE_HEARTBEAT) {
       if (message.libvirt_connected()) inventory_.Confirm(name, absl::Now());
       return;
     }
     ReportGone(inventory_.Apply(name, message));
   };
-  events.on_down = [this, name] { inventory_.MarkAgentDown(name); };
+  events.on_down = [this, name] {
+    inventory_.MarkAgentDown(name);
+    // Not when handed over: the new owner reports the host now.
+    if (index_ != nullptr && LinkFor(name) != nullptr) {
+      index_->PublishHostDown(name);
+    }
+  };
   return std::make_shared<AgentLink>(
       agent, credentials_,
       BackoffOptions{options_.reconnect_min_backoff,
@@ -136,13 +156,45 @@ std::shared_ptr<AgentLink> Fleet::NewLink(const AgentEndpoint& agent) {
 }
 
 void Fleet::SetAgents(std::vector<AgentEndpoint> agents) {
+  {
+    absl::MutexLock lock(&mu_);
+    configured_ = std::move(agents);
+  }
+  Follow();
+}
+
+void Fleet::SetReplicas(std::vector<std::string> replicas) {
+  {
+    absl::MutexLock lock(&mu_);
+    replicas_ = std::move(replicas);
+  }
+  Follow();
+}
+
+std::vector<AgentEndpoint> Fleet::FollowedLocked() const {
+  if (index_ == nullptr || replicas_.empty()) return configured_;
+  std::vector<AgentEndpoint> mine;
+  for (const AgentEndpoint& agent : configured_) {
+    if (OwnerOf(agent.name, replicas_) == replica_) mine.push_back(agent);
+  }
+  return mine;
+}
+
+std::vector<std::string> Fleet::FollowedAgents() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, link] : links_) names.push_back(name);
+  return names;
+}
+
+void Fleet::Follow() {
   std::vector<std::shared_ptr<AgentLink>> to_stop;
   std::vector<std::shared_ptr<AgentLink>> to_start;
   {
     absl::MutexLock lock(&mu_);
     if (!started_) return;
     std::map<std::string, std::shared_ptr<AgentLink>, std::less<>> next;
-    for (AgentEndpoint& agent : agents) {
+    for (AgentEndpoint& agent : FollowedLocked()) {
       auto it = links_.find(agent.name);
       if (it != links_.end() && it->second->endpoint() == agent) {
         next.emplace(agent.name, it->second);
@@ -186,7 +238,17 @@ void Fleet::ReportGone(const std::vector<GoneServer>& gone) {
   }
 }
 
-std::vector<Server> Fleet::List() const { return inventory_.List(); }
+std::vector<Server> Fleet::List() const {
+  std::vector<Server> all = inventory_.List();
+  if (index_ == nullptr) return all;
+  const std::vector<std::string> followed = FollowedAgents();
+  for (Server& server : index_->List()) {
+    if (!std::binary_search(followed.begin(), followed.end(), server.host)) {
+      all.push_back(std::move(server));
+    }
+  }
+  return all;
+}
 
 absl::StatusOr<Server> Fleet::Find(std::string_view uuid) {
   if (std::optional<Server> known = inventory_.Find(uuid)) return *known;
@@ -195,10 +257,43 @@ absl::StatusOr<Server> Fleet::Find(std::string_view uuid) {
         absl::StrCat("server ", ToAbsl(uuid), ": not a UUID"));
   }
   const std::string id = AsciiLower(uuid);
+  if (index_ != nullptr) return FindInIndex(id);
   // A miss: the watch streams may lag, or not be up yet. Ask every agent.
   FanOutAnswers answers = AskEveryAgent(id);
   if (std::optional<Server> found = inventory_.Find(id)) return *found;
   return inventory_.MissStatus(id, answers);
+}
+
+absl::StatusOr<Server> Fleet::FindInIndex(const std::string& uuid) {
+  if (std::optional<Server> known = index_->Find(uuid)) return *known;
+  // Another replica may have written it an instant ago.
+  absl::StatusOr<std::optional<Server>> read = index_->Read(uuid);
+  if (!read.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "server ", uuid,
+        ": the fleet index cannot be read: ", read.status().message()));
+  }
+  if (read->has_value()) return **read;
+  std::vector<std::string> hosts;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const AgentEndpoint& agent : configured_) hosts.push_back(agent.name);
+  }
+  std::vector<std::string> unsure = index_->NotInSync(hosts);
+  // A host followed here is known first hand.
+  std::erase_if(unsure, [this](const std::string& host) {
+    return inventory_.InSync(host);
+  });
+  if (unsure.empty()) {
+    return absl::NotFoundError(absl::StrCat("server ", uuid, " not found"));
+  }
+  if (unsure.size() > 3) {
+    unsure.resize(3);
+    unsure.push_back("...");
+  }
+  return absl::UnavailableError(absl::StrCat(
+      "server ", uuid, " not found yet: compute hosts ",
+      absl::StrJoin(unsure, ", "), " are unreachable or still syncing"));
 }
 
 FanOutAnswers Fleet::AskEveryAgent(const std::string& uuid) {
@@ -262,32 +357,43 @@ absl::Time Fleet::ConfirmedAt(std::string_view host) const {
   return inventory_.ConfirmedAt(host);
 }
 
-absl::StatusOr<std::shared_ptr<AgentLink>> Fleet::CallableLink(
+absl::StatusOr<std::shared_ptr<v1::ConsoleAgent::Stub>> Fleet::CallableStub(
     const std::string& host, const std::string& request_id,
     grpc::ClientContext& context) const {
-  std::shared_ptr<AgentLink> link = LinkFor(host);
-  if (link == nullptr) {
-    return absl::UnavailableError(
-        absl::StrCat("no agent configured for host ", host));
+  std::shared_ptr<v1::ConsoleAgent::Stub> stub;
+  if (std::shared_ptr<AgentLink> link = LinkFor(host)) {
+    stub = std::shared_ptr<v1::ConsoleAgent::Stub>(link, link->stub());
+  } else {
+    std::string address;
+    {
+      absl::MutexLock lock(&mu_);
+      for (const AgentEndpoint& agent : configured_) {
+        if (agent.name == host) address = agent.address;
+      }
+    }
+    if (address.empty() || other_agents_ == nullptr) {
+      return absl::UnavailableError(
+          absl::StrCat("no agent configured for host ", host));
+    }
+    stub = other_agents_->Get(address);
   }
   context.set_deadline(DeadlineAfter(options_.timeout));
   context.AddMetadata(v1::kRequestIdMetadataKey, request_id);
-  return link;
+  return stub;
 }
 
 absl::StatusOr<v1::GetConsoleResponse> Fleet::GetConsole(
     const Server& server, v1::Protocol protocol,
     const std::string& request_id) {
   grpc::ClientContext context;
-  absl::StatusOr<std::shared_ptr<AgentLink>> link =
-      CallableLink(server.host, request_id, context);
-  if (!link.ok()) return link.status();
+  absl::StatusOr<std::shared_ptr<v1::ConsoleAgent::Stub>> stub =
+      CallableStub(server.host, request_id, context);
+  if (!stub.ok()) return stub.status();
   v1::GetConsoleRequest request;
   request.set_uuid(server.domain.uuid());
   request.set_protocol(protocol);
   v1::GetConsoleResponse response;
-  grpc::Status status =
-      (*link)->stub()->GetConsole(&context, request, &response);
+  grpc::Status status = (*stub)->GetConsole(&context, request, &response);
   if (!status.ok()) return FromGrpc(status, server.host);
   return response;
 }
@@ -296,16 +402,15 @@ absl::StatusOr<v1::TailConsoleLogResponse> Fleet::TailConsoleLog(
     const Server& server, std::optional<int64_t> max_lines,
     const std::string& request_id) {
   grpc::ClientContext context;
-  absl::StatusOr<std::shared_ptr<AgentLink>> link =
-      CallableLink(server.host, request_id, context);
-  if (!link.ok()) return link.status();
+  absl::StatusOr<std::shared_ptr<v1::ConsoleAgent::Stub>> stub =
+      CallableStub(server.host, request_id, context);
+  if (!stub.ok()) return stub.status();
   v1::TailConsoleLogRequest request;
   request.set_uuid(server.domain.uuid());
   if (max_lines.has_value()) request.set_max_lines(*max_lines);
   request.set_max_bytes(v1::kMaxConsoleLogBytes);
   v1::TailConsoleLogResponse response;
-  grpc::Status status =
-      (*link)->stub()->TailConsoleLog(&context, request, &response);
+  grpc::Status status = (*stub)->TailConsoleLog(&context, request, &response);
   if (!status.ok()) return FromGrpc(status, server.host);
   return response;
 }

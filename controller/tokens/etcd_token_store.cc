@@ -17,11 +17,6 @@ namespace {
 // a token takes two (its key and its index key).
 constexpr size_t kTokensPerDeleteTxn = 64;
 
-std::string PrefixEnd(std::string prefix) {
-  prefix.back() = static_cast<char>(prefix.back() + 1);
-  return prefix;
-}
-
 void AddDelete(google::protobuf::RepeatedPtrField<etcdserverpb::RequestOp>* ops,
                std::string key) {
   ops->Add()->mutable_request_delete_range()->set_key(std::move(key));
@@ -159,7 +154,7 @@ absl::StatusOr<int> EtcdTokenStore::DeleteForInstance(std::string_view uuid) {
   const std::string index_prefix = keys_.InstancePrefix(uuid);
   etcdserverpb::RangeRequest list;
   list.set_key(index_prefix);
-  list.set_range_end(PrefixEnd(index_prefix));
+  list.set_range_end(EtcdPrefixEnd(index_prefix));
   list.set_keys_only(true);
   absl::StatusOr<etcdserverpb::RangeResponse> listed = client_->Range(list);
   if (!listed.ok()) return listed.status();

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "controller/tokens/etcd_store_options.h"
+#include "controller/etcd/etcd_store_options.h"
 #include "controller/tokens/etcd_token_store.h"
 #include "controller/tokens/sqlite_token_store.h"
 

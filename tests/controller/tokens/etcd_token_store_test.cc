@@ -14,7 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "controller/tokens/console_token.h"
-#include "controller/tokens/etcd_store_options.h"
+#include "controller/etcd/etcd_store_options.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/controller/tokens/token_store_test_support.h"

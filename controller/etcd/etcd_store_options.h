@@ -1,5 +1,5 @@
-#ifndef PORTHOLE_CONTROLLER_TOKENS_ETCD_STORE_OPTIONS_H_
-#define PORTHOLE_CONTROLLER_TOKENS_ETCD_STORE_OPTIONS_H_
+#ifndef PORTHOLE_CONTROLLER_ETCD_ETCD_STORE_OPTIONS_H_
+#define PORTHOLE_CONTROLLER_ETCD_ETCD_STORE_OPTIONS_H_
 
 #include <cstdint>
 #include <string>
@@ -42,4 +42,4 @@ absl::StatusOr<EtcdStoreOptions> ParseEtcdStoreUrl(std::string_view url);
 
 }  // namespace porthole::controller
 
-#endif  // PORTHOLE_CONTROLLER_TOKENS_ETCD_STORE_OPTIONS_H_
+#endif  // PORTHOLE_CONTROLLER_ETCD_ETCD_STORE_OPTIONS_H_

@@ -1,4 +1,4 @@
-#include "controller/tokens/etcd_client.h"
+#include "controller/etcd/etcd_client.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -111,6 +111,11 @@ absl::StatusOr<std::string> EtcdChannelTarget(
   return absl::StrCat("ipv6:", absl::StrJoin(parts6, ","));
 }
 
+std::string EtcdPrefixEnd(std::string prefix) {
+  prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
 absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Connect(
     const EtcdStoreOptions& options) {
   absl::StatusOr<std::string> target = EtcdChannelTarget(options.endpoints);
@@ -203,6 +208,40 @@ absl::StatusOr<etcdserverpb::LeaseGrantResponse> EtcdClient::LeaseGrant(
                          etcdserverpb::LeaseGrantResponse* response) {
         return lease_->LeaseGrant(context, request, response);
       });
+}
+
+absl::StatusOr<int64_t> EtcdClient::LeaseKeepAliveOnce(int64_t id) {
+  absl::StatusOr<etcdserverpb::LeaseKeepAliveResponse> renewed =
+      Call<etcdserverpb::LeaseKeepAliveResponse>(
+          "lease keepalive",
+          [&](grpc::ClientContext* context,
+              etcdserverpb::LeaseKeepAliveResponse* response) {
+            auto stream = lease_->LeaseKeepAlive(context);
+            etcdserverpb::LeaseKeepAliveRequest request;
+            request.set_id(id);
+            if (stream->Write(request)) stream->Read(response);
+            stream->WritesDone();
+            return stream->Finish();
+          });
+  if (!renewed.ok()) return renewed.status();
+  // etcd answers an unknown lease with TTL 0 (or less), not an error.
+  if (renewed->ttl() <= 0) {
+    return absl::NotFoundError(
+        absl::StrCat("etcd lease ", id, " not found (expired)"));
+  }
+  return renewed->ttl();
+}
+
+absl::Status EtcdClient::LeaseRevoke(int64_t id) {
+  etcdserverpb::LeaseRevokeRequest request;
+  request.set_id(id);
+  return Call<etcdserverpb::LeaseRevokeResponse>(
+             "lease revoke",
+             [&](grpc::ClientContext* context,
+                 etcdserverpb::LeaseRevokeResponse* response) {
+               return lease_->LeaseRevoke(context, request, response);
+             })
+      .status();
 }
 
 }  // namespace porthole::controller

@@ -1,4 +1,4 @@
-#include "controller/tokens/etcd_store_options.h"
+#include "controller/etcd/etcd_store_options.h"
 
 #include <string>
 

@@ -1,5 +1,5 @@
-#ifndef PORTHOLE_CONTROLLER_TOKENS_ETCD_CLIENT_H_
-#define PORTHOLE_CONTROLLER_TOKENS_ETCD_CLIENT_H_
+#ifndef PORTHOLE_CONTROLLER_ETCD_ETCD_CLIENT_H_
+#define PORTHOLE_CONTROLLER_ETCD_ETCD_CLIENT_H_
 
 #include <cstdint>
 #include <memory>
@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "controller/tokens/etcd_store_options.h"
+#include "controller/etcd/etcd_store_options.h"
 #include "etcd/etcdserver/etcdserverpb/rpc.grpc.pb.h"
 
 namespace porthole::controller {
@@ -36,6 +36,11 @@ class EtcdClient {
       const etcdserverpb::TxnRequest& request);
   absl::StatusOr<etcdserverpb::LeaseGrantResponse> LeaseGrant(
       int64_t ttl_seconds);
+  // Renews lease `id` once (one short LeaseKeepAlive stream) and returns
+  // its TTL in seconds; NOT_FOUND when etcd no longer has the lease.
+  absl::StatusOr<int64_t> LeaseKeepAliveOnce(int64_t id);
+  // Ends lease `id` and deletes its keys now.
+  absl::Status LeaseRevoke(int64_t id);
 
   // For long-lived watch streams, which carry no deadline.
   etcdserverpb::Watch::Stub& watch() { return *watch_; }
@@ -61,6 +66,10 @@ class EtcdClient {
 absl::StatusOr<std::string> EtcdChannelTarget(
     const std::vector<HostPort>& endpoints);
 
+// The key just past every key that starts with `prefix` (non-empty): the
+// range_end of a Range or watch of that prefix.
+std::string EtcdPrefixEnd(std::string prefix);
+
 }  // namespace porthole::controller
 
-#endif  // PORTHOLE_CONTROLLER_TOKENS_ETCD_CLIENT_H_
+#endif  // PORTHOLE_CONTROLLER_ETCD_ETCD_CLIENT_H_

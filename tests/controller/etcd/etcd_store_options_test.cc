@@ -1,8 +1,8 @@
-#include "controller/tokens/etcd_store_options.h"
+#include "controller/etcd/etcd_store_options.h"
 
 #include <string>
 
-#include "controller/tokens/etcd_client.h"
+#include "controller/etcd/etcd_client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -1,0 +1,80 @@
+#include "controller/cluster/cluster.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "common/logging.h"
+#include "controller/etcd/etcd_store_options.h"
+
+namespace porthole::controller {
+namespace {
+
+std::string HostName() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "controller";
+  return name;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Open(
+    std::string_view store_url, absl::Duration call_timeout,
+    ClusterOptions options) {
+  const absl::string_view url(store_url.data(), store_url.size());
+  if (!absl::StartsWith(url, "etcd://") && !absl::StartsWith(url, "etcds://")) {
+    return nullptr;
+  }
+  absl::StatusOr<EtcdStoreOptions> etcd = ParseEtcdStoreUrl(store_url);
+  if (!etcd.ok()) return etcd.status();
+  etcd->call_timeout = call_timeout;
+  absl::StatusOr<std::unique_ptr<EtcdClient>> client =
+      EtcdClient::Connect(*etcd);
+  if (!client.ok()) return client.status();
+  if (options.name.empty()) options.name = HostName();
+  auto cluster = std::unique_ptr<Cluster>(
+      new Cluster(*std::move(client), etcd->prefix, std::move(options)));
+  cluster->index_.Start();
+  if (!cluster->index_.WaitListed(call_timeout)) {
+    LogWarning("cluster",
+               "the fleet index is not loaded yet (etcd down?); "
+               "going on");
+  }
+  return cluster;
+}
+
+Cluster::Cluster(std::unique_ptr<EtcdClient> client, const std::string& prefix,
+                 ClusterOptions options)
+    : options_(std::move(options)),
+      client_(std::move(client)),
+      keys_(prefix),
+      index_(client_.get(), keys_, options_.name) {}
+
+Cluster::~Cluster() { Leave(); }
+
+bool Cluster::Join(Fleet* fleet) {
+  membership_ = std::make_unique<Membership>(
+      client_.get(), keys_, options_,
+      [fleet, this](const std::vector<std::string>& members) {
+        LogInfo("cluster", "members ",
+                LogField("count", std::to_string(members.size())), " ",
+                LogField("replica", options_.name));
+        fleet->SetReplicas(members);
+      });
+  membership_->Start();
+  const bool joined =
+      membership_->WaitJoined(options_.member_ttl + absl::Seconds(2));
+  if (!joined) {
+    LogWarning("cluster", "not joined yet; following every host meanwhile ",
+               LogField("replica", options_.name));
+  }
+  return joined;
+}
+
+void Cluster::Leave() {
+  if (membership_ != nullptr) membership_->Leave();
+}
+
+}  // namespace porthole::controller
