@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/host_port.h"
+#include "common/logging.h"
 #include "common/text.h"
 #include "common/uuid.h"
 #include "controller/fleet/host_assignment.h"
@@ -208,6 +209,13 @@ void Fleet::Follow() {
     }
     for (auto& [name, link] : links_) to_stop.push_back(link);
     links_.swap(next);
+    if (index_ != nullptr && (!to_start.empty() || !to_stop.empty())) {
+      LogInfo("fleet", "following ",
+              LogField("agents", std::to_string(links_.size())), " ",
+              LogField("added", std::to_string(to_start.size())), " ",
+              LogField("dropped", std::to_string(to_stop.size())), " ",
+              LogField("replicas", std::to_string(replicas_.size())));
+    }
   }
   for (auto& link : to_stop) {
     link->Stop();
