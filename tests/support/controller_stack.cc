@@ -43,13 +43,18 @@ void ControllerStack::WriteConfig() {
   const std::string store = token_store_.empty()
                                 ? "sqlite://" + dir_.path() + "/tokens.db"
                                 : token_store_ + "\nstore_timeout = 1";
+  const bool etcd = token_store_.starts_with("etcd");
+  // Replicas on one etcd need names of their own: the host name is shared.
+  const std::string cluster =
+      etcd ? "[cluster]\nname = replica-" + std::to_string(api_port_) + "\n"
+           : "";
   WriteFile(config_path(),
             "[api]\nlisten = 127.0.0.1:" + std::to_string(api_port_) +
                 "\nauth_strategy = tokens\ntokens_file = " + dir_.path() +
                 "/api-tokens\n[agents]\nhosts = compute-1=127.0.0.1:" +
                 std::to_string(agent_port_) +
                 "\ntimeout = 2\n[consoleauth]\nstore = " + store + "\n" +
-                ProxyConfig() + extra_config_);
+                cluster + ProxyConfig() + extra_config_);
 }
 
 std::string ControllerStack::ProxyConfig() const {
