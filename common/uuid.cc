@@ -42,12 +42,29 @@ std::string NewUuid4() {
   }
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);  // v4
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122
-  std::string uuid;
-  uuid.reserve(36);
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) uuid.push_back('-');
-    uuid.push_back(kHexDigits[bytes[i] >> 4]);
-    uuid.push_back(kHexDigits[bytes[i] & 0x0f]);
+  absl::uint128 bits = 0;
+  for (unsigned char byte : bytes) bits = (bits << 8) | byte;
+  return UuidText(bits);
+}
+
+std::optional<absl::uint128> UuidBits(std::string_view text) {
+  if (!LooksLikeUuid(text)) return std::nullopt;
+  absl::uint128 bits = 0;
+  for (char c : text) {
+    if (c == '-') continue;
+    const int digit = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+    bits = (bits << 4) | static_cast<unsigned>(digit);
+  }
+  return bits;
+}
+
+std::string UuidText(absl::uint128 bits) {
+  std::string uuid(36, '-');
+  size_t at = 36;
+  for (int digit = 0; digit < 32; ++digit) {
+    if (IsDashPosition(at - 1)) --at;
+    uuid[--at] = kHexDigits[static_cast<uint64_t>(bits) & 0x0f];
+    bits >>= 4;
   }
   return uuid;
 }

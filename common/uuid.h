@@ -1,8 +1,11 @@
 #ifndef PORTHOLE_COMMON_UUID_H_
 #define PORTHOLE_COMMON_UUID_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include "absl/numeric/int128.h"
 
 namespace porthole {
 
@@ -22,6 +25,13 @@ std::string NewRequestId();
 
 // True for the 8-4-4-4-12 hex shape, either case (Nova accepts both).
 bool LooksLikeUuid(std::string_view text);
+
+// A UUID as its 128 bits (the 32 hex digits in order), for compact keys;
+// nullopt unless LooksLikeUuid(text).
+std::optional<absl::uint128> UuidBits(std::string_view text);
+// The lowercase 8-4-4-4-12 text of `bits`: UuidText(*UuidBits(u)) is u in
+// lowercase.
+std::string UuidText(absl::uint128 bits);
 
 // True for the same shape in lowercase only: what NewUuid4 produces, and
 // therefore the only shape a console token can have.

@@ -1,16 +1,19 @@
 #include "controller/cluster/fleet_index_cache.h"
 
 #include "absl/strings/match.h"
+#include "common/uuid.h"
 
 namespace porthole::controller {
 
-namespace cv1 = fleet::v1;
+namespace fv1 = fleet::v1;
 
 void FleetIndexCache::Reset(const std::vector<mvccpb::KeyValue>& all) {
   absl::MutexLock lock(&mu_);
   hosts_.clear();
   servers_.clear();
   by_host_.clear();
+  names_.clear();
+  name_ids_.clear();
   for (const mvccpb::KeyValue& kv : all) PutLocked(kv);
 }
 
@@ -25,26 +28,41 @@ void FleetIndexCache::Apply(const std::vector<mvccpb::Event>& changes) {
   }
 }
 
+uint32_t FleetIndexCache::InternLocked(const std::string& text) {
+  auto [it, inserted] =
+      name_ids_.try_emplace(text, static_cast<uint32_t>(names_.size()));
+  if (inserted) names_.push_back(text);
+  return it->second;
+}
+
 void FleetIndexCache::PutLocked(const mvccpb::KeyValue& kv) {
   const std::string& key = kv.key();
   if (absl::StartsWith(key, keys_.hosts)) {
-    cv1::IndexedHost host;
+    fv1::IndexedHost host;
     if (host.ParseFromString(kv.value())) {
       hosts_[key.substr(keys_.hosts.size())] = std::move(host);
     }
     return;
   }
   if (!absl::StartsWith(key, keys_.servers)) return;
-  IndexedEntry entry;
-  if (!entry.record.ParseFromString(kv.value())) return;
-  entry.mod_revision = kv.mod_revision();
-  std::string uuid = key.substr(keys_.servers.size());
-  auto [it, inserted] = servers_.try_emplace(uuid);
-  if (!inserted && it->second.record.host() != entry.record.host()) {
-    by_host_[it->second.record.host()].erase(uuid);
+  std::optional<absl::uint128> uuid =
+      UuidBits(std::string_view(key).substr(keys_.servers.size()));
+  fv1::IndexedServer indexed;
+  if (!uuid || !indexed.ParseFromString(kv.value())) return;
+  Record record;
+  record.host = InternLocked(indexed.host());
+  record.project = InternLocked(indexed.project_id());
+  record.user = InternLocked(indexed.user_id());
+  record.state = indexed.state();
+  record.name = std::move(*indexed.mutable_name());
+  record.display_name = std::move(*indexed.mutable_display_name());
+  record.mod_revision = kv.mod_revision();
+  auto [it, inserted] = servers_.try_emplace(*uuid);
+  if (!inserted && it->second.host != record.host) {
+    by_host_[it->second.host].erase(*uuid);
   }
-  by_host_[entry.record.host()].insert(uuid);
-  it->second = std::move(entry);
+  by_host_[record.host].insert(*uuid);
+  it->second = std::move(record);
 }
 
 void FleetIndexCache::DeleteLocked(const std::string& key) {
@@ -53,18 +71,32 @@ void FleetIndexCache::DeleteLocked(const std::string& key) {
     return;
   }
   if (!absl::StartsWith(key, keys_.servers)) return;
-  auto it = servers_.find(key.substr(keys_.servers.size()));
+  std::optional<absl::uint128> uuid =
+      UuidBits(std::string_view(key).substr(keys_.servers.size()));
+  if (!uuid) return;
+  auto it = servers_.find(*uuid);
   if (it == servers_.end()) return;
-  auto on_host = by_host_.find(it->second.record.host());
+  auto on_host = by_host_.find(it->second.host);
   if (on_host != by_host_.end()) {
-    on_host->second.erase(it->first);
+    on_host->second.erase(*uuid);
     if (on_host->second.empty()) by_host_.erase(on_host);
   }
   servers_.erase(it);
 }
 
+fv1::IndexedServer FleetIndexCache::IndexedLocked(const Record& record) const {
+  fv1::IndexedServer indexed;
+  indexed.set_host(names_[record.host]);
+  indexed.set_state(record.state);
+  indexed.set_project_id(names_[record.project]);
+  indexed.set_user_id(names_[record.user]);
+  indexed.set_name(record.name);
+  indexed.set_display_name(record.display_name);
+  return indexed;
+}
+
 Server FleetIndexCache::ToServerLocked(const std::string& uuid,
-                                       const cv1::IndexedServer& record) const {
+                                       const fv1::IndexedServer& record) const {
   Server server;
   server.host = record.host();
   server.domain.set_uuid(uuid);
@@ -80,24 +112,26 @@ Server FleetIndexCache::ToServerLocked(const std::string& uuid,
 }
 
 Server FleetIndexCache::ToServer(const std::string& uuid,
-                                 const cv1::IndexedServer& record) const {
+                                 const fv1::IndexedServer& record) const {
   absl::MutexLock lock(&mu_);
   return ToServerLocked(uuid, record);
 }
 
 std::optional<Server> FleetIndexCache::Find(std::string_view uuid) const {
+  std::optional<absl::uint128> bits = UuidBits(uuid);
+  if (!bits) return std::nullopt;
   absl::MutexLock lock(&mu_);
-  auto it = servers_.find(uuid);
+  auto it = servers_.find(*bits);
   if (it == servers_.end()) return std::nullopt;
-  return ToServerLocked(it->first, it->second.record);
+  return ToServerLocked(UuidText(*bits), IndexedLocked(it->second));
 }
 
 std::vector<Server> FleetIndexCache::List() const {
   absl::MutexLock lock(&mu_);
   std::vector<Server> all;
   all.reserve(servers_.size());
-  for (const auto& [uuid, entry] : servers_) {
-    all.push_back(ToServerLocked(uuid, entry.record));
+  for (const auto& [uuid, record] : servers_) {
+    all.push_back(ToServerLocked(UuidText(uuid), IndexedLocked(record)));
   }
   return all;
 }
@@ -115,13 +149,15 @@ std::vector<std::string> FleetIndexCache::NotInSync(
 
 std::optional<IndexedEntry> FleetIndexCache::Entry(
     std::string_view uuid) const {
+  std::optional<absl::uint128> bits = UuidBits(uuid);
+  if (!bits) return std::nullopt;
   absl::MutexLock lock(&mu_);
-  auto it = servers_.find(uuid);
+  auto it = servers_.find(*bits);
   if (it == servers_.end()) return std::nullopt;
-  return it->second;
+  return IndexedEntry{IndexedLocked(it->second), it->second.mod_revision};
 }
 
-std::optional<cv1::IndexedHost> FleetIndexCache::Host(
+std::optional<fv1::IndexedHost> FleetIndexCache::Host(
     std::string_view host) const {
   absl::MutexLock lock(&mu_);
   auto it = hosts_.find(host);
@@ -133,10 +169,12 @@ std::vector<std::pair<std::string, int64_t>> FleetIndexCache::ServersOn(
     std::string_view host) const {
   absl::MutexLock lock(&mu_);
   std::vector<std::pair<std::string, int64_t>> found;
-  auto it = by_host_.find(host);
+  auto id = name_ids_.find(absl::string_view(host.data(), host.size()));
+  if (id == name_ids_.end()) return found;
+  auto it = by_host_.find(id->second);
   if (it == by_host_.end()) return found;
-  for (const std::string& uuid : it->second) {
-    found.emplace_back(uuid, servers_.at(uuid).mod_revision);
+  for (const absl::uint128& uuid : it->second) {
+    found.emplace_back(UuidText(uuid), servers_.at(uuid).mod_revision);
   }
   return found;
 }

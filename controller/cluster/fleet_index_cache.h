@@ -4,13 +4,15 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/numeric/int128.h"
 #include "absl/synchronization/mutex.h"
 #include "controller/cluster/cluster_keys.h"
 #include "controller/fleet/server_directory.h"
@@ -28,8 +30,10 @@ struct IndexedEntry {
 // This replica's copy of the fleet index (the hosts and servers every
 // replica published), fed with etcd's key-values and watch events; makes
 // no calls itself. A server's host_connected is its host's: reported in
-// sync with libvirt by the host's owner. Keys it cannot parse are skipped.
-// Thread-safe: one mutex.
+// sync with libvirt by the host's owner. Keys it cannot parse (a server key
+// that is not a UUID, a value that is not the record) are skipped. Holds
+// about 500 bytes per server (fleet_index_bench). Thread-safe: one
+// mutex.
 class FleetIndexCache {
  public:
   explicit FleetIndexCache(ClusterKeys keys) : keys_(std::move(keys)) {}
@@ -52,8 +56,24 @@ class FleetIndexCache {
                   const fleet::v1::IndexedServer& record) const;
 
  private:
+  // One server, compactly: the strings many servers share
+  // (host, project, user) are interned, the uuid is its 128 bits.
+  struct Record {
+    uint32_t host = 0;  // ids into names_
+    uint32_t project = 0;
+    uint32_t user = 0;
+    agent::v1::DomainState state = agent::v1::DOMAIN_STATE_UNSPECIFIED;
+    std::string name;
+    std::string display_name;
+    int64_t mod_revision = 0;
+  };
+
   void PutLocked(const mvccpb::KeyValue& kv) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeleteLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint32_t InternLocked(const std::string& text)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  fleet::v1::IndexedServer IndexedLocked(const Record& record) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   Server ToServerLocked(const std::string& uuid,
                         const fleet::v1::IndexedServer& record) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
@@ -62,10 +82,12 @@ class FleetIndexCache {
   mutable absl::Mutex mu_;
   std::map<std::string, fleet::v1::IndexedHost, std::less<>> hosts_
       ABSL_GUARDED_BY(mu_);
-  std::map<std::string, IndexedEntry, std::less<>> servers_
-      ABSL_GUARDED_BY(mu_);
-  // host -> its servers' uuids
-  std::map<std::string, std::set<std::string>, std::less<>> by_host_
+  absl::flat_hash_map<absl::uint128, Record> servers_ ABSL_GUARDED_BY(mu_);
+  // Interned strings: id -> text, text -> id. Kept until the next Reset.
+  std::vector<std::string> names_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, uint32_t> name_ids_ ABSL_GUARDED_BY(mu_);
+  // host id -> its servers
+  absl::flat_hash_map<uint32_t, absl::flat_hash_set<absl::uint128>> by_host_
       ABSL_GUARDED_BY(mu_);
 };
 

@@ -38,4 +38,22 @@ TEST(LooksLikeLowercaseUuid, RefusesUppercase) {
 }
 
 }  // namespace
+TEST(UuidBits, RoundTripsThroughText_InLowercase) {
+  std::optional<absl::uint128> bits =
+      UuidBits("0B1A2C3D-0000-4000-8000-00000000F1EE");
+  ASSERT_TRUE(bits.has_value());
+  EXPECT_EQ(absl::Uint128High64(*bits), 0x0b1a2c3d00004000u);
+  EXPECT_EQ(absl::Uint128Low64(*bits), 0x800000000000f1eeu);
+  EXPECT_EQ(UuidText(*bits), "0b1a2c3d-0000-4000-8000-00000000f1ee");
+  const std::string fresh = NewUuid4();
+  EXPECT_EQ(UuidText(*UuidBits(fresh)), fresh);
+  EXPECT_EQ(UuidText(0), "00000000-0000-0000-0000-000000000000");
+}
+
+TEST(UuidBits, RefusesWhatIsNotAUuid) {
+  EXPECT_FALSE(UuidBits("instance-00000001").has_value());
+  EXPECT_FALSE(UuidBits("0b1a2c3d00004000800000000000f1ee").has_value());
+  EXPECT_FALSE(UuidBits("0b1a2c3d-0000-4000-8000-00000000f1eg").has_value());
+}
+
 }  // namespace porthole
