@@ -85,7 +85,7 @@ double TimeTcpConnect(int port) {
   return ok ? Millis(Clock::now() - start) : -1;
 }
 
-void Report(const std::string& what, std::vector<double> samples) {
+void Report(const std::string& what, const std::vector<double>& samples) {
   std::cout << absl::StrFormat("| %s | %zu | %.3f | %.3f | %.3f |\n", what,
                                samples.size(), Percentile(samples, 0.5),
                                Percentile(samples, 0.9),

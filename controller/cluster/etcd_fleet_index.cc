@@ -54,7 +54,9 @@ void EtcdFleetIndex::Start() {
   watch_ = std::make_unique<EtcdPrefixWatch>(
       client_, keys_.fleet,
       EtcdPrefixWatch::Callbacks{
-          [this](std::vector<mvccpb::KeyValue> all) { cache_.Reset(all); },
+          [this](const std::vector<mvccpb::KeyValue>& all) {
+            cache_.Reset(all);
+          },
           [this](const std::vector<mvccpb::Event>& changes) {
             cache_.Apply(changes);
           }});

@@ -30,9 +30,7 @@ void Membership::Start() {
   watch_ = std::make_unique<EtcdPrefixWatch>(
       client_, members_prefix_,
       EtcdPrefixWatch::Callbacks{
-          [this](std::vector<mvccpb::KeyValue> all) {
-            OnReset(std::move(all));
-          },
+          [this](const std::vector<mvccpb::KeyValue>& all) { OnReset(all); },
           [this](const std::vector<mvccpb::Event>& changes) {
             OnEvents(changes);
           }});
@@ -145,7 +143,7 @@ bool Membership::Register() {
   return false;
 }
 
-void Membership::OnReset(std::vector<mvccpb::KeyValue> all) {
+void Membership::OnReset(const std::vector<mvccpb::KeyValue>& all) {
   std::vector<std::string> now;
   {
     absl::MutexLock lock(&mu_);

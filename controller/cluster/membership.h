@@ -62,7 +62,7 @@ class Membership {
   void KeepMembership();
   // Grants a lease and writes the key if no one holds it; true when done.
   bool Register();
-  void OnReset(std::vector<mvccpb::KeyValue> all);
+  void OnReset(const std::vector<mvccpb::KeyValue>& all);
   void OnEvents(const std::vector<mvccpb::Event>& changes);
   bool JoinedOrStopping() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 

@@ -83,7 +83,7 @@ int64_t EtcdPrefixWatch::List() {
     if (!page->more() || all.empty()) break;
     request.set_key(all.back().key() + '\0');
   }
-  callbacks_.on_reset(std::move(all));
+  callbacks_.on_reset(all);
   absl::MutexLock lock(&mu_);
   listed_ = true;
   return revision;

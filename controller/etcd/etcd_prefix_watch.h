@@ -33,7 +33,7 @@ namespace porthole::controller {
 class EtcdPrefixWatch {
  public:
   struct Callbacks {
-    std::function<void(std::vector<mvccpb::KeyValue> all)> on_reset;
+    std::function<void(const std::vector<mvccpb::KeyValue>& all)> on_reset;
     std::function<void(const std::vector<mvccpb::Event>& changes)> on_events;
   };
   struct Options {

@@ -297,7 +297,7 @@ absl::StatusOr<Server> Fleet::FindInIndex(const std::string& uuid) {
   }
   if (unsure.size() > 3) {
     unsure.resize(3);
-    unsure.push_back("...");
+    unsure.emplace_back("...");
   }
   return absl::UnavailableError(absl::StrCat(
       "server ", uuid, " not found yet: compute hosts ",

@@ -12,8 +12,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "controller/etcd/etcd_client.h"
-#include "controller/tokens/etcd_revocation_watch.h"
 #include "controller/etcd/etcd_store_options.h"
+#include "controller/tokens/etcd_revocation_watch.h"
 #include "controller/tokens/etcd_token_record.h"
 #include "controller/tokens/token_store.h"
 
