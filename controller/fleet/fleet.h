@@ -1,6 +1,7 @@
 #ifndef PORTHOLE_CONTROLLER_FLEET_FLEET_H_
 #define PORTHOLE_CONTROLLER_FLEET_FLEET_H_
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,6 +31,8 @@ struct FleetOptions {
   TlsFiles tls;  // client side of mTLS; empty: plaintext
   absl::Duration reconnect_min_backoff = absl::Milliseconds(200);
   absl::Duration reconnect_max_backoff = absl::Seconds(10);
+  // Threads the watch streams complete on; 0: CompletionLoopPool's default.
+  size_t completion_loops = 0;
 };
 
 // The controller's ServerDirectory: an AgentLink per configured agent feeds
@@ -98,9 +101,9 @@ class Fleet : public ServerDirectory {
   std::map<std::string, std::shared_ptr<AgentLink>, std::less<>> links_
       ABSL_GUARDED_BY(mu_);
   bool started_ ABSL_GUARDED_BY(mu_) = false;
-  // Where every link's stream completes; from Start() until Stop() has
-  // stopped the links.
-  std::unique_ptr<CompletionLoop> loop_ ABSL_GUARDED_BY(mu_);
+  // Where the links' streams complete, a loop per link in turn; from Start()
+  // until Stop() has stopped the links.
+  std::unique_ptr<CompletionLoopPool> loops_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace porthole::controller
