@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "bench/bench_support.h"
 #include "bench/fleet_bench/membership_change.h"
 #include "bench/fleet_bench/simulated_agents.h"
@@ -167,6 +168,8 @@ int Run(const SimulatedFleet& sim, bool membership) {
 
 int main(int argc, char** argv) {
   namespace bench = porthole::bench;
+  // As porthole-controller's main does (see there).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   bench::SimulatedFleet sim;
   sim.hosts = std::stoi(bench::FlagValue(argc, argv, "hosts", "10000"));
   sim.servers = std::stoi(bench::FlagValue(argc, argv, "servers", "40"));
