@@ -21,6 +21,13 @@ bool HasFlag(int argc, char** argv, const std::string& name) {
   return false;
 }
 
+double OwnCpuSeconds() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 void RaiseFileLimit() {
   rlimit limit;
   getrlimit(RLIMIT_NOFILE, &limit);

@@ -18,6 +18,9 @@ bool HasFlag(int argc, char** argv, const std::string& name);
 // a descriptor per session or per simulated host.
 void RaiseFileLimit();
 
+// CPU time (user + system) this process has used, in seconds.
+double OwnCpuSeconds();
+
 // The value at quantile `q` (0..1) of `v`; 0 when `v` is empty.
 double Percentile(std::vector<double> v, double q);
 

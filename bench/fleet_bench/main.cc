@@ -6,14 +6,19 @@
 //   - memory (RSS) and threads of this process, per followed host;
 //   - CPU spent on the agents' heartbeats in the steady state;
 //   - lookup latency (Fleet::Find on a known server) and the fan-out a miss
-//     costs (ListDomains to every agent).
+//     costs (ListDomains to every agent);
+//   - with --membership, what a replica's Fleet pays when the replicas
+//     change (membership_change.h): hosts moved, time to sync, CPU.
 //
 //   fleet_bench [--hosts 10000] [--servers 40] [--heartbeat-ms 1000]
+//               [--loops N] [--membership]
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -21,7 +26,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "bench/bench_support.h"
+#include "bench/fleet_bench/membership_change.h"
 #include "bench/fleet_bench/simulated_agents.h"
 #include "common/logging.h"
 #include "controller/fleet/fleet.h"
@@ -35,25 +42,26 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kHostsPerProcess = 4000;
 
-double CpuSeconds() {
-  rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
 double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-bool AllConnected(const controller::Fleet& fleet, int hosts) {
-  for (int i = 0; i < hosts; ++i) {
-    if (!fleet.AgentConnected("compute-" + std::to_string(i))) return false;
-  }
-  return true;
+void PrintMembershipChange(const MembershipChangeFigures& f) {
+  std::printf(
+      "| membership: r1's hosts among {r1,r2,r3} / {r1,r2} | %zu / %zu "
+      "(%zu kept) |\n",
+      f.followed_of_three, f.followed_of_two, f.kept);
+  std::printf(
+      "| r3 leaves: hosts moved to r1, until all in sync, CPU | %zu, "
+      "%.2f s, %.2f CPU s |\n",
+      f.moved_in, f.settle_seconds, f.settle_cpu_seconds);
+  std::printf(
+      "| r3 joins: hosts r1 drops, until stopped, CPU | %zu, %.2f s, "
+      "%.2f CPU s |\n",
+      f.dropped, f.stop_seconds, f.stop_cpu_seconds);
 }
 
-int Run(const SimulatedFleet& sim) {
+int Run(const SimulatedFleet& sim, bool membership) {
   SetMinLogLevel(LogLevel::kWarning);
   RaiseFileLimit();
   const testing::TempDir dir;
@@ -83,26 +91,28 @@ int Run(const SimulatedFleet& sim) {
   }
 
   controller::FleetOptions options;
+  std::vector<std::string> names;
   for (int i = 0; i < sim.hosts; ++i) {
-    options.agents.push_back(
-        {"compute-" + std::to_string(i), HostAddress(i, sim.port)});
+    names.push_back("compute-" + std::to_string(i));
+    options.agents.push_back({names.back(), HostAddress(i, sim.port)});
   }
   options.timeout = absl::Seconds(30);
+  options.completion_loops = static_cast<size_t>(sim.loops);
   const long rss0 = testing::ProcStatusField(0, "VmRSS");
   const long threads0 = testing::ProcStatusField(0, "Threads");
   controller::Fleet fleet(options, nullptr);
   const auto t0 = Clock::now();
   if (!fleet.Start().ok()) return 1;
-  if (!testing::WaitFor([&] { return AllConnected(fleet, sim.hosts); },
+  if (!testing::WaitFor([&] { return AllInSync(fleet, names); },
                         std::chrono::seconds(600))) {
     std::fprintf(stderr, "not every agent connected within 600 s\n");
     return 1;
   }
   const double full = Seconds(Clock::now() - t0);
   std::this_thread::sleep_for(std::chrono::seconds(3));  // steady state
-  const double cpu0 = CpuSeconds();
+  const double cpu0 = OwnCpuSeconds();
   std::this_thread::sleep_for(std::chrono::seconds(10));
-  const double heartbeat_cpu = (CpuSeconds() - cpu0) / 10;
+  const double heartbeat_cpu = (OwnCpuSeconds() - cpu0) / 10;
   const long rss1 = testing::ProcStatusField(0, "VmRSS");
   const long threads1 = testing::ProcStatusField(0, "Threads");
 
@@ -140,6 +150,16 @@ int Run(const SimulatedFleet& sim) {
               Percentile(lookup_us, 0.5), Percentile(lookup_us, 0.99));
   std::printf("| Find, unknown server (fan-out to every agent) | %.0f ms%s |\n",
               miss_ms, miss_not_found ? "" : " (not answered NOT_FOUND)");
+  if (!membership) return 0;
+  std::fflush(stdout);
+  absl::StatusOr<MembershipChangeFigures> change =
+      MeasureMembershipChange(options, 600);
+  if (!change.ok()) {
+    std::fprintf(stderr, "membership change: %s\n",
+                 change.status().ToString().c_str());
+    return 1;
+  }
+  PrintMembershipChange(*change);
   return 0;
 }
 
@@ -148,11 +168,14 @@ int Run(const SimulatedFleet& sim) {
 
 int main(int argc, char** argv) {
   namespace bench = porthole::bench;
+  // As porthole-controller's main does (see there).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   bench::SimulatedFleet sim;
   sim.hosts = std::stoi(bench::FlagValue(argc, argv, "hosts", "10000"));
   sim.servers = std::stoi(bench::FlagValue(argc, argv, "servers", "40"));
   sim.heartbeat_ms =
       std::stoi(bench::FlagValue(argc, argv, "heartbeat-ms", "1000"));
+  sim.loops = std::stoi(bench::FlagValue(argc, argv, "loops", "0"));
   sim.port = std::stoi(bench::FlagValue(argc, argv, "port", "0"));
   sim.first = std::stoi(bench::FlagValue(argc, argv, "first", "0"));
   sim.count = std::stoi(
@@ -162,5 +185,5 @@ int main(int argc, char** argv) {
         sim, bench::FlagValue(argc, argv, "ready-file", ""));
   }
   if (sim.port == 0) sim.port = porthole::testing::PickFreePort();
-  return bench::Run(sim);
+  return bench::Run(sim, bench::HasFlag(argc, argv, "membership"));
 }

@@ -16,6 +16,7 @@ struct SimulatedFleet {
   int servers = 40;
   int port = 0;
   int heartbeat_ms = 1000;  // 0: no heartbeats
+  int loops = 0;            // the controller's completion loops; 0: its default
 };
 
 // Host `index`'s agent: 127.1.X.Y:port, a distinct address per host (the

@@ -16,6 +16,11 @@ std::shared_ptr<grpc::Channel> NewAgentChannel(
               static_cast<int>(absl::ToInt64Milliseconds(backoff.min)));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(backoff.max)));
+  // A controller follows thousands of agents: no channelz node and trace
+  // per channel (~3 KiB each), and no BDP probe pings (the watch streams
+  // carry small messages; a window sized for bulk transfer buys nothing).
+  args.SetInt(GRPC_ARG_ENABLE_CHANNELZ, 0);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   return grpc::CreateCustomChannel(address, credentials, args);
 }
 

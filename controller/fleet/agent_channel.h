@@ -23,7 +23,8 @@ struct BackoffOptions {
 
 // The one way a controller opens a channel to an agent: keepalive pings
 // every 10 s (a hung agent is noticed within ~15 s, even with no call in
-// flight), reconnects with `backoff`.
+// flight), reconnects with `backoff`, and no per-channel extras (channelz,
+// BDP probing) that cost memory or pings across thousands of agents.
 std::shared_ptr<grpc::Channel> NewAgentChannel(
     const std::string& address,
     const std::shared_ptr<grpc::ChannelCredentials>& credentials,

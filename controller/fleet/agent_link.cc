@@ -98,6 +98,12 @@ void AgentLink::OnRead(bool ok) {
     next_backoff_ = backoff_.min;
   }
   events_.on_message(*message_);
+  // A message is parsed into the same object again, and protobuf keeps a
+  // cleared message's domains for reuse: a snapshot's would stay allocated
+  // for the stream's life. Heartbeats, the usual message, carry none.
+  if (message_->domains_size() > 0) {
+    message_ = std::make_unique<v1::WatchDomainsResponse>();
+  }
   ReadNext();
 }
 

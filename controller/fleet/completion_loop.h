@@ -3,7 +3,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
+#include <cstddef>
+#include <memory>
 #include <thread>
+#include <vector>
 
 namespace porthole::controller {
 
@@ -35,6 +39,31 @@ class CompletionLoop {
  private:
   grpc::CompletionQueue queue_;
   std::thread thread_;
+};
+
+// A fixed number of CompletionLoops, handed out in turn, so the links'
+// streams spread over a few threads whatever the number of agents (the
+// thread that drains a queue also polls its links' sockets: with one loop,
+// 10,000 agents' reads and keepalive pings wait on one thread). The loops
+// live as long as the pool; destroy it after every link using one has
+// stopped. Next() is thread-safe.
+class CompletionLoopPool {
+ public:
+  // `size` loops (at least one).
+  explicit CompletionLoopPool(size_t size);
+  CompletionLoopPool(const CompletionLoopPool&) = delete;
+  CompletionLoopPool& operator=(const CompletionLoopPool&) = delete;
+
+  // min(4, the machine's cores): the fleet's default.
+  static size_t DefaultSize();
+
+  // The loop for the next link, round robin.
+  CompletionLoop* Next();
+  size_t size() const { return loops_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<CompletionLoop>> loops_;
+  std::atomic<size_t> next_{0};
 };
 
 }  // namespace porthole::controller

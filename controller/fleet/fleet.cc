@@ -108,7 +108,9 @@ absl::Status Fleet::Start() {
   {
     absl::MutexLock lock(&mu_);
     started_ = true;
-    loop_ = std::make_unique<CompletionLoop>();
+    loops_ = std::make_unique<CompletionLoopPool>(
+        options_.completion_loops > 0 ? options_.completion_loops
+                                      : CompletionLoopPool::DefaultSize());
   }
   SetAgents(options_.agents);
   return absl::OkStatus();
@@ -122,10 +124,10 @@ void Fleet::Stop() {
     links.swap(links_);
   }
   for (auto& [name, link] : links) link->Stop();
-  std::unique_ptr<CompletionLoop> loop;
+  std::unique_ptr<CompletionLoopPool> loops;
   {
     absl::MutexLock lock(&mu_);
-    loop.swap(loop_);
+    loops.swap(loops_);
   }
 }
 
@@ -153,7 +155,7 @@ std::shared_ptr<AgentLink> Fleet::NewLink(const AgentEndpoint& agent) {
       agent, credentials_,
       BackoffOptions{options_.reconnect_min_backoff,
                      options_.reconnect_max_backoff},
-      std::move(events), loop_.get());
+      std::move(events), loops_->Next());
 }
 
 void Fleet::SetAgents(std::vector<AgentEndpoint> agents) {

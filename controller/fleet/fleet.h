@@ -1,6 +1,7 @@
 #ifndef PORTHOLE_CONTROLLER_FLEET_FLEET_H_
 #define PORTHOLE_CONTROLLER_FLEET_FLEET_H_
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,6 +36,8 @@ struct FleetOptions {
   // Agents this replica does not follow that it keeps a channel to, for
   // the calls requests need (least recently used closed first).
   size_t other_agent_channels = 256;
+  // Threads the watch streams complete on; 0: CompletionLoopPool's default.
+  size_t completion_loops = 0;
 };
 
 // The controller's ServerDirectory: an AgentLink per followed agent feeds a
@@ -132,9 +135,9 @@ class Fleet : public ServerDirectory {
   std::map<std::string, std::shared_ptr<AgentLink>, std::less<>> links_
       ABSL_GUARDED_BY(mu_);
   bool started_ ABSL_GUARDED_BY(mu_) = false;
-  // Where every link's stream completes; from Start() until Stop() has
-  // stopped the links.
-  std::unique_ptr<CompletionLoop> loop_ ABSL_GUARDED_BY(mu_);
+  // Where the links' streams complete, a loop per link in turn; from Start()
+  // until Stop() has stopped the links.
+  std::unique_ptr<CompletionLoopPool> loops_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace porthole::controller

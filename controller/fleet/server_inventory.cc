@@ -19,9 +19,9 @@ void ServerInventory::AddAgent(std::string_view agent) {
 void ServerInventory::RemoveAgent(std::string_view agent) {
   absl::MutexLock lock(&mu_);
   auto it = agents_.find(agent);
-  if (it != agents_.end()) agents_.erase(it);
-  std::erase_if(servers_,
-                [&](const auto& entry) { return entry.second.host == agent; });
+  if (it == agents_.end()) return;
+  for (RecordMap::iterator server : it->second.servers) servers_.erase(server);
+  agents_.erase(it);
 }
 
 std::vector<GoneServer> ServerInventory::Apply(
@@ -33,26 +33,26 @@ std::vector<GoneServer> ServerInventory::Apply(
   switch (message.change()) {
     case v1::CHANGE_TYPE_SNAPSHOT:
     case v1::CHANGE_TYPE_RESYNCED:
-      ReplaceLocked(agent, message, &gone);
+      ReplaceLocked(state, message, &gone);
       state->second.in_sync = true;
       break;
     case v1::CHANGE_TYPE_UNDEFINED:
       for (const v1::Domain& d : message.domains()) {
         auto it = servers_.find(d.uuid());
         if (it != servers_.end() && it->second.host == agent) {
-          servers_.erase(it);
+          EraseLocked(it);
           gone.push_back({d.uuid(), "undefined"});
         }
       }
       break;
     case v1::CHANGE_TYPE_DISCONNECTED:
-      DisconnectLocked(agent);
+      DisconnectLocked(state->second);
       break;
     case v1::CHANGE_TYPE_HEARTBEAT:
       break;
     default:
       for (const v1::Domain& d : message.domains()) {
-        UpsertLocked(agent, d, message.libvirt_connected(), &gone);
+        UpsertLocked(state, d, message.libvirt_connected(), &gone);
       }
       break;
   }
@@ -64,8 +64,9 @@ std::vector<GoneServer> ServerInventory::AddListed(std::string_view agent,
                                                    bool libvirt_connected) {
   std::vector<GoneServer> gone;
   absl::MutexLock lock(&mu_);
-  if (agents_.contains(agent)) {
-    UpsertLocked(agent, domain, libvirt_connected, &gone);
+  auto state = agents_.find(agent);
+  if (state != agents_.end()) {
+    UpsertLocked(state, domain, libvirt_connected, &gone);
   }
   return gone;
 }
@@ -90,55 +91,79 @@ void ServerInventory::MarkAgentDown(std::string_view agent) {
   auto state = agents_.find(agent);
   if (state == agents_.end()) return;
   state->second.in_sync = false;
-  DisconnectLocked(agent);
+  DisconnectLocked(state->second);
 }
 
-void ServerInventory::ReplaceLocked(std::string_view agent,
+void ServerInventory::ReplaceLocked(AgentMap::iterator agent,
                                     const v1::WatchDomainsResponse& message,
                                     std::vector<GoneServer>* gone) {
   std::set<std::string_view> listed;
   for (const v1::Domain& d : message.domains()) listed.insert(d.uuid());
-  for (auto it = servers_.begin(); it != servers_.end();) {
-    if (it->second.host == agent && !listed.contains(it->first)) {
-      gone->push_back({it->first, "missing from its agent's snapshot"});
-      it = servers_.erase(it);
-    } else {
-      ++it;
-    }
+  std::vector<RecordMap::iterator> missing;
+  for (RecordMap::iterator server : agent->second.servers) {
+    if (!listed.contains(server->first)) missing.push_back(server);
+  }
+  for (RecordMap::iterator server : missing) {
+    gone->push_back({server->first, "missing from its agent's snapshot"});
+    EraseLocked(server);
   }
   for (const v1::Domain& d : message.domains()) {
     UpsertLocked(agent, d, message.libvirt_connected(), gone);
   }
 }
 
-void ServerInventory::UpsertLocked(std::string_view agent,
+void ServerInventory::UpsertLocked(AgentMap::iterator agent,
                                    const v1::Domain& domain, bool connected,
                                    std::vector<GoneServer>* gone) {
+  const std::string_view name = agent->first;
   auto it = servers_.find(domain.uuid());
-  if (it != servers_.end() && it->second.host != agent) {
-    const Server& other = it->second;
+  if (it != servers_.end() && it->second.host != name) {
+    const Record& other = it->second;
     // The same server on two hosts happens during a migration: the active
     // copy wins, and a move revokes the tokens that point at the old host.
-    if (!v1::IsActive(domain.state()) && v1::IsActive(other.domain.state()) &&
+    if (!v1::IsActive(domain.state()) && v1::IsActive(other.state) &&
         other.host_connected) {
       return;
     }
-    gone->push_back({domain.uuid(), absl::StrCat("moved from ", other.host,
-                                                 " to ", ToAbsl(agent))});
-  } else if (it != servers_.end() && v1::IsActive(it->second.domain.state()) &&
+    gone->push_back(
+        {domain.uuid(), absl::StrCat("moved from ", ToAbsl(other.host), " to ",
+                                     ToAbsl(name))});
+    EraseLocked(it);
+    it = servers_.end();
+  } else if (it != servers_.end() && v1::IsActive(it->second.state) &&
              !v1::IsActive(domain.state())) {
     gone->push_back({domain.uuid(), "stopped"});
   }
-  servers_.insert_or_assign(domain.uuid(),
-                            Server{domain, std::string(agent), connected});
+  if (it == servers_.end()) {
+    it = servers_.try_emplace(domain.uuid()).first;
+    agent->second.servers.push_back(it);
+  }
+  Record& record = it->second;
+  domain.SerializeToString(&record.domain);
+  record.host = name;
+  record.state = domain.state();
+  record.host_connected = connected;
 }
 
-void ServerInventory::DisconnectLocked(std::string_view agent) {
-  auto state = agents_.find(agent);
-  if (state != agents_.end()) state->second.confirmed_at = absl::InfinitePast();
-  for (auto& [uuid, server] : servers_) {
-    if (server.host == agent) server.host_connected = false;
+void ServerInventory::EraseLocked(RecordMap::iterator server) {
+  auto agent = agents_.find(server->second.host);
+  if (agent != agents_.end()) std::erase(agent->second.servers, server);
+  servers_.erase(server);
+}
+
+void ServerInventory::DisconnectLocked(AgentState& agent) {
+  agent.confirmed_at = absl::InfinitePast();
+  for (RecordMap::iterator server : agent.servers) {
+    server->second.host_connected = false;
   }
+}
+
+Server ServerInventory::ToServer(const Record& record) {
+  Server server;
+  server.domain.ParseFromString(record.domain);
+  server.host = std::string(record.host);
+  server.host_connected = record.host_connected;
+  return server;
 }
 
 std::optional<Server> ServerInventory::Find(std::string_view uuid) const {
@@ -146,14 +171,16 @@ std::optional<Server> ServerInventory::Find(std::string_view uuid) const {
   absl::MutexLock lock(&mu_);
   auto it = servers_.find(id);
   if (it == servers_.end()) return std::nullopt;
-  return it->second;
+  return ToServer(it->second);
 }
 
 std::vector<Server> ServerInventory::List() const {
   absl::MutexLock lock(&mu_);
   std::vector<Server> servers;
   servers.reserve(servers_.size());
-  for (const auto& [uuid, server] : servers_) servers.push_back(server);
+  for (const auto& [uuid, record] : servers_) {
+    servers.push_back(ToServer(record));
+  }
   return servers;
 }
 

@@ -92,25 +92,42 @@ class ServerInventory {
                           const FanOutAnswers& fan_out = {}) const;
 
  private:
+  // One server as kept: its agent's Domain message in wire form, parsed
+  // again by Find and List (~1 us). A parsed Domain holds each string in an
+  // allocation of its own; the wire form is one (docs/benchmarks.md, fleet
+  // run 2). `state` is kept apart for the upsert rules.
+  struct Record {
+    std::string domain;     // agent::v1::Domain, serialized
+    std::string_view host;  // its agent: the key of that agent in agents_
+    agent::v1::DomainState state = agent::v1::DOMAIN_STATE_UNSPECIFIED;
+    bool host_connected = true;
+  };
+  using RecordMap = std::map<std::string, Record, std::less<>>;  // by uuid
   struct AgentState {
     bool in_sync = false;
     absl::Time confirmed_at = absl::InfinitePast();
+    // Its entries in servers_ (map iterators stay valid until erased): a
+    // snapshot or an outage touches this agent's servers, not every one.
+    std::vector<RecordMap::iterator> servers;
   };
+  using AgentMap = std::map<std::string, AgentState, std::less<>>;
 
-  void UpsertLocked(std::string_view agent, const agent::v1::Domain& domain,
+  void UpsertLocked(AgentMap::iterator agent, const agent::v1::Domain& domain,
                     bool connected, std::vector<GoneServer>* gone)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void ReplaceLocked(std::string_view agent,
+  void ReplaceLocked(AgentMap::iterator agent,
                      const agent::v1::WatchDomainsResponse& message,
                      std::vector<GoneServer>* gone)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void DisconnectLocked(std::string_view agent)
+  void DisconnectLocked(AgentState& agent) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops the server from servers_ and from its agent's list.
+  void EraseLocked(RecordMap::iterator server)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static Server ToServer(const Record& record);
 
   mutable absl::Mutex mu_;
-  std::map<std::string, AgentState, std::less<>> agents_ ABSL_GUARDED_BY(mu_);
-  // By uuid; Server::host names the agent that reported it.
-  std::map<std::string, Server, std::less<>> servers_ ABSL_GUARDED_BY(mu_);
+  AgentMap agents_ ABSL_GUARDED_BY(mu_);
+  RecordMap servers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace porthole::controller

@@ -253,6 +253,40 @@ TEST_F(ServerInventoryTest, RemovedAgent_ItsServersAreForgottenNotGone) {
   EXPECT_FALSE(inventory_.Find(kA).has_value());
 }
 
+TEST_F(ServerInventoryTest, Find_ReturnsTheDomainAsReported) {
+  v1::Domain domain = D(kA);
+  domain.set_name("instance-0000002a");
+  domain.set_project_id("p1");
+  domain.set_user_id("u1");
+  domain.set_display_name("web-1");
+  v1::Console* console = domain.add_consoles();
+  console->set_protocol(v1::PROTOCOL_VNC);
+  console->set_host("192.0.2.7");
+  console->set_port(5901);
+  inventory_.Apply("c1", Snapshot({domain}));
+  std::optional<Server> found = inventory_.Find(kA);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->domain.SerializeAsString(), domain.SerializeAsString());
+  ASSERT_EQ(inventory_.List().size(), 1u);
+  EXPECT_EQ(inventory_.List()[0].domain.display_name(), "web-1");
+}
+
+TEST_F(ServerInventoryTest, MovedServer_BelongsOnlyToItsNewHost) {
+  inventory_.Apply("c1", Snapshot({D(kA), D(kB)}));
+  inventory_.Apply("c2", Snapshot({D(kA)}));  // kA moved to c2
+  // c1 no longer answers for kA: its next snapshot, its outage and its
+  // removal leave kA on c2 alone.
+  EXPECT_THAT(inventory_.Apply("c1", Snapshot({D(kB)})), IsEmpty());
+  inventory_.MarkAgentDown("c1");
+  EXPECT_TRUE(Connected(kA));
+  EXPECT_FALSE(Connected(kB));
+  inventory_.RemoveAgent("c1");
+  EXPECT_EQ(HostOf(kA), "c2");
+  EXPECT_FALSE(inventory_.Find(kB).has_value());
+  // And c2's next snapshot without it is kA's end.
+  EXPECT_THAT(inventory_.Apply("c2", Snapshot({})), ElementsAre(Uuid(kA)));
+}
+
 TEST_F(ServerInventoryTest, Find_IgnoresCase) {
   inventory_.Apply("c1", Snapshot({D(kA)}));
   EXPECT_EQ(HostOf("AAAAAAAA-0000-4000-8000-000000000001"), "c1");
