@@ -27,7 +27,8 @@ struct ClusterOptions {
 // in the root namespace on free 127.0.0.1 ports, each with every host's
 // agent in [agents] hosts and the same etcd token store, and haproxy
 // (HaproxyBalancer) in front of their API and noVNC proxy ports. Console
-// URLs point at haproxy's noVNC port, as a deployment's would. Everything
+// URLs point at haproxy's noVNC port, as a deployment's would; the
+// per-user limit on URLs is off. Everything
 // is stopped by PID and the namespaces deleted when the cluster goes away.
 // Not thread-safe.
 class ControllerCluster {

@@ -16,10 +16,12 @@ void HaproxyBalancer::AddService(const std::string& name, int port,
 }
 
 std::string HaproxyBalancer::Config() const {
+  // Every request and health change goes to the log (Log()).
   // `timeout tunnel` holds an upgraded WebSocket open; `retries` with
   // `redispatch` sends a connection a dead backend refused to the next one.
   std::string config =
-      "global\n  maxconn 2000\n\ndefaults\n  mode http\n"
+      "global\n  maxconn 2000\n  log stdout format raw local0\n\n"
+      "defaults\n  mode http\n  log global\n  option httplog\n"
       "  timeout connect 1s\n  timeout client 30s\n  timeout server 30s\n"
       "  timeout tunnel 1h\n  retries 3\n  option redispatch 1\n";
   for (const Service& s : services_) {
