@@ -18,7 +18,7 @@ namespace {
 constexpr char kPrefix[] = "phc";
 // Held while a subnet is picked and its address added, so two test
 // processes never take the same one.
-constexpr char kLockFile[] = "/run/lock/porthole-test-netns.lock";
+constexpr char kLockFile[] = "/run/porthole-test-netns.lock";
 
 bool PidGone(long pid) {
   return kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
