@@ -12,6 +12,7 @@
 
 #include "tests/support/child_process.h"
 #include "tests/support/controller_stack.h"
+#include "tests/support/domain_fixtures.h"
 #include "tests/support/http_client.h"
 #include "tests/support/libvirtd.h"
 #include "tests/support/test_pki.h"
@@ -21,37 +22,12 @@ namespace {
 
 constexpr char kGuest[] = "e2e0face-0000-4000-8000-000000000002";
 
-std::string GuestXml() {
-  return std::string("<domain type='qemu'><name>e2e-guest</name><uuid>") +
-         kGuest +
-         "</uuid><metadata><nova:instance "
-         "xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.1'>"
-         "<nova:name>e2e-guest</nova:name><nova:owner>"
-         "<nova:user "
-         "uuid='aaaaaaaa-0000-4000-8000-000000000001'>alice</nova:user>"
-         "<nova:project uuid='" +
-         kAliceProject +
-         "'>demo</nova:project></nova:owner></nova:instance></metadata>"
-         "<memory unit='MiB'>64</memory><vcpu>1</vcpu>"
-         "<os><type arch='x86_64'>hvm</type></os><on_reboot>destroy</on_reboot>"
-         "<devices><graphics type='vnc' autoport='yes' listen='127.0.0.1'/>"
-         "</devices></domain>";
-}
-
 // Starts the guest on `libvirtd` (virsh create, as Nova's driver would).
-void CreateGuest(const Libvirtd& libvirtd, const std::string& dir) {
-  WriteFile(dir + "/guest.xml", GuestXml());
-  int created = -1;
-  // libvirt checks an autoport is free before QEMU binds it; another
-  // process may take it in between, so a failed create is retried.
-  for (int attempt = 0; attempt < 3 && created != 0; ++attempt) {
-    ChildProcess virsh({"virsh", "-q", "-c", libvirtd.qemu_uri(), "create",
-                        dir + "/guest.xml"},
-                       {}, dir + "/virsh.log");
-    std::optional<int> status = virsh.Wait(std::chrono::seconds(30));
-    created = status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
-  }
-  ASSERT_EQ(created, 0) << ReadFile(dir + "/virsh.log") << libvirtd.ReadLog();
+void CreateGuest(Libvirtd& libvirtd) {
+  std::string error;
+  ASSERT_TRUE(libvirtd.CreateGuest(
+      QemuVncDomainXml("e2e-guest", kGuest, "127.0.0.1"), &error))
+      << error;
 }
 
 // Asks the API for a noVNC URL as a client does, opens it in headless
@@ -92,7 +68,7 @@ TEST(FullStackBrowserTest, RealGuest_ApiUrlOpensItsScreenInChromium) {
   Libvirtd libvirtd;
   ASSERT_TRUE(libvirtd.Start()) << libvirtd.ReadLog();
   TempDir dir;
-  ASSERT_NO_FATAL_FAILURE(CreateGuest(libvirtd, dir.path()));
+  ASSERT_NO_FATAL_FAILURE(CreateGuest(libvirtd));
   ControllerStack stack(libvirtd.qemu_uri());
   ASSERT_TRUE(stack.Start()) << stack.ControllerLog() << stack.AgentLog();
   ExpectConnectedInChromium(stack, dir.path());
@@ -115,7 +91,7 @@ TEST(FullStackBrowserTest, LibvirtVncTls_ApiUrlOpensItsScreenThroughVencrypt) {
       pki.dir() + "\"\n");
   ASSERT_TRUE(libvirtd.Start()) << libvirtd.ReadLog();
   TempDir dir;
-  ASSERT_NO_FATAL_FAILURE(CreateGuest(libvirtd, dir.path()));
+  ASSERT_NO_FATAL_FAILURE(CreateGuest(libvirtd));
   ControllerStack stack(
       libvirtd.qemu_uri(),
       "[vnc]\nauth_schemes = vencrypt\n"

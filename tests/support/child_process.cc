@@ -115,6 +115,20 @@ std::string ChildProcess::ReadLog() const {
   return log_path_.empty() ? "" : ReadFile(log_path_);
 }
 
+int RunCommand(const std::vector<std::string>& argv, std::string* output,
+               std::chrono::milliseconds timeout) {
+  TempDir dir;
+  const std::string log = dir.path() + "/out";
+  int code = -1;
+  {
+    ChildProcess child(argv, {}, log);
+    std::optional<int> status = child.Wait(timeout);
+    if (status && WIFEXITED(*status)) code = WEXITSTATUS(*status);
+  }
+  if (output != nullptr) *output = ReadFile(log);
+  return code;
+}
+
 int PickFreePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -40,6 +40,13 @@ class ChildProcess {
   std::string log_path_;
 };
 
+// Runs `argv` to completion (killed after `timeout`) and returns its exit
+// code, or -1 when it did not exit normally; its stdout and stderr together
+// go to `*output` when given.
+int RunCommand(const std::vector<std::string>& argv,
+               std::string* output = nullptr,
+               std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int PickFreePort();
 // Polls until a TCP connect to host:port succeeds.

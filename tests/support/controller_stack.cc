@@ -7,21 +7,56 @@
 
 namespace porthole::testing {
 
+namespace {
+
+// Every proxy listener on loopback, on its port, with matching URLs.
+std::string ProxyConfig(const ControllerConfigParts& p) {
+  const std::string n = std::to_string(p.novnc_port);
+  const std::string s = std::to_string(p.spice_port);
+  const std::string c = std::to_string(p.serial_port);
+  const std::string novnc_base_url =
+      p.novnc_base_url.empty() ? "http://127.0.0.1:" + n + "/vnc_lite.html"
+                               : p.novnc_base_url;
+  return "[vnc]\nnovncproxy_host = 127.0.0.1\nnovncproxy_port = " + n +
+         "\nnovncproxy_base_url = " + novnc_base_url +
+         "\n[spice]\nhtml5proxy_host = 127.0.0.1\n"
+         "html5proxy_port = " +
+         s + "\nhtml5proxy_base_url = http://127.0.0.1:" + s +
+         "/spice_auto.html\n[serial_console]\nserialproxy_host = 127.0.0.1\n"
+         "serialproxy_port = " +
+         c + "\nbase_url = ws://127.0.0.1:" + c + "/\n";
+}
+
+}  // namespace
+
+std::string ControllerConfigText(const ControllerConfigParts& p) {
+  const std::string store = p.store.empty() ? "sqlite://" + p.dir + "/tokens.db"
+                                            : p.store + "\nstore_timeout = 1";
+  return "[api]\nlisten = 127.0.0.1:" + std::to_string(p.api_port) +
+         "\nauth_strategy = tokens\ntokens_file = " + p.dir +
+         "/api-tokens\n[agents]\nhosts = " + p.agents +
+         "\ntimeout = 2\n[consoleauth]\nstore = " + store + "\n" +
+         ProxyConfig(p) + p.extra;
+}
+
+void WriteApiTokens(const std::string& path) {
+  WriteFile(path, std::string("# token user project roles\n") + kAdminToken +
+                      " admin-user admin-project admin,member,reader\n" +
+                      kAliceToken + " aaaaaaaa-0000-4000-8000-000000000001 " +
+                      kAliceProject + " member,reader\n" +
+                      "notused aaaaaaaa-0000-4000-8000-000000000001 " +
+                      kAliceProject + " member,reader\n" + kBobToken +
+                      " aaaaaaaa-0000-4000-8000-000000000002 "
+                      "bbbbbbbb-0000-4000-8000-000000000002 member,reader\n" +
+                      kReaderToken + " cccccccc-0000-4000-8000-000000000003 " +
+                      kAliceProject + " reader\n");
+}
+
 ControllerStack::ControllerStack(std::string node_file,
                                  std::string extra_config)
     : node_file_(std::move(node_file)), extra_config_(std::move(extra_config)) {
   if (node_file_.empty()) node_file_ = WriteWorkedExampleNode(dir_.path());
-  WriteFile(dir_.path() + "/api-tokens",
-            std::string("# token user project roles\n") + kAdminToken +
-                " admin-user admin-project admin,member,reader\n" +
-                kAliceToken + " aaaaaaaa-0000-4000-8000-000000000001 " +
-                kAliceProject + " member,reader\n" +
-                "notused aaaaaaaa-0000-4000-8000-000000000001 " +
-                kAliceProject + " member,reader\n" + kBobToken +
-                " aaaaaaaa-0000-4000-8000-000000000002 "
-                "bbbbbbbb-0000-4000-8000-000000000002 member,reader\n" +
-                kReaderToken + " cccccccc-0000-4000-8000-000000000003 " +
-                kAliceProject + " reader\n");
+  WriteApiTokens(tokens_file());
   PickPortsAndWriteConfig();
 }
 
@@ -40,35 +75,21 @@ void ControllerStack::set_token_store(std::string url) {
 }
 
 void ControllerStack::WriteConfig() {
-  const std::string store = token_store_.empty()
-                                ? "sqlite://" + dir_.path() + "/tokens.db"
-                                : token_store_ + "\nstore_timeout = 1";
-  const bool etcd = token_store_.starts_with("etcd");
+  ControllerConfigParts parts;
+  parts.dir = dir_.path();
+  parts.api_port = api_port_;
+  parts.novnc_port = novnc_port_;
+  parts.spice_port = spice_port_;
+  parts.serial_port = serial_port_;
+  parts.agents = "compute-1=127.0.0.1:" + std::to_string(agent_port_);
+  parts.store = token_store_;
   // Replicas on one etcd need names of their own: the host name is shared.
-  const std::string cluster =
-      etcd ? "[cluster]\nname = replica-" + std::to_string(api_port_) + "\n"
-           : "";
-  WriteFile(config_path(),
-            "[api]\nlisten = 127.0.0.1:" + std::to_string(api_port_) +
-                "\nauth_strategy = tokens\ntokens_file = " + dir_.path() +
-                "/api-tokens\n[agents]\nhosts = compute-1=127.0.0.1:" +
-                std::to_string(agent_port_) +
-                "\ntimeout = 2\n[consoleauth]\nstore = " + store + "\n" +
-                cluster + ProxyConfig() + extra_config_);
-}
-
-std::string ControllerStack::ProxyConfig() const {
-  const std::string n = std::to_string(novnc_port_);
-  const std::string s = std::to_string(spice_port_);
-  const std::string c = std::to_string(serial_port_);
-  return "[vnc]\nnovncproxy_host = 127.0.0.1\nnovncproxy_port = " + n +
-         "\nnovncproxy_base_url = http://127.0.0.1:" + n +
-         "/vnc_lite.html\n[spice]\nhtml5proxy_host = 127.0.0.1\n"
-         "html5proxy_port = " +
-         s + "\nhtml5proxy_base_url = http://127.0.0.1:" + s +
-         "/spice_auto.html\n[serial_console]\nserialproxy_host = 127.0.0.1\n"
-         "serialproxy_port = " +
-         c + "\nbase_url = ws://127.0.0.1:" + c + "/\n";
+  if (token_store_.starts_with("etcd")) {
+    parts.extra =
+        "[cluster]\nname = replica-" + std::to_string(api_port_) + "\n";
+  }
+  parts.extra += extra_config_;
+  WriteFile(config_path(), ControllerConfigText(parts));
 }
 
 ControllerStack::~ControllerStack() {

@@ -17,6 +17,27 @@ inline constexpr char kReaderToken[] =
     "reader-secret";  // alice's project, reader only
 inline constexpr char kAliceProject[] = "bbbbbbbb-0000-4000-8000-000000000001";
 
+// What a test controller's config file says; ControllerStack and
+// ControllerCluster write theirs with ControllerConfigText.
+struct ControllerConfigParts {
+  std::string dir;  // holds the API tokens file (WriteApiTokens)
+  int api_port = 0;
+  int novnc_port = 0;
+  int spice_port = 0;
+  int serial_port = 0;
+  std::string agents;  // [agents] hosts: "NAME=HOST:PORT, ..."
+  std::string store;   // [consoleauth] store; empty: SQLite in `dir`
+  // [vnc] novncproxy_base_url; empty: this controller's own noVNC port.
+  std::string novnc_base_url;
+  std::string extra;  // appended as is (a section may repeat)
+};
+// Every listener on loopback at the given ports, API auth by the tokens
+// file, agent timeout 2 s, and an etcd store with store_timeout = 1.
+std::string ControllerConfigText(const ControllerConfigParts& parts);
+// Writes the API tokens file the kinds of token above authenticate with
+// (plus "notused", what openstack's auth type none sends, as alice).
+void WriteApiTokens(const std::string& path);
+
 // The real daemons, as an operator runs them: one porthole-agent on a
 // libvirt test-driver node file, and porthole-controller with a config file,
 // a tokens file (plus "notused", what openstack's auth type none sends, as
@@ -62,8 +83,6 @@ class ControllerStack {
   }
 
  private:
-  // Every proxy listener on loopback, on a free port, with matching URLs.
-  std::string ProxyConfig() const;
   void PickPortsAndWriteConfig();
   void WriteConfig();
 

@@ -130,6 +130,28 @@ inline std::string WriteSerialLogNode(const std::string& dir,
   return path;
 }
 
+// A real QEMU guest for a libvirtd (Libvirtd::CreateGuest): TCG, 64 MiB, no
+// disk (SeaBIOS's screen), gone on reboot, VNC on an autoport listening on
+// `listen`, owned by alice's project in Nova's metadata (so ControllerStack's
+// kAliceToken may open its console).
+inline std::string QemuVncDomainXml(const std::string& name,
+                                    const std::string& uuid,
+                                    const std::string& listen) {
+  return "<domain type='qemu'><name>" + name + "</name><uuid>" + uuid +
+         "</uuid><metadata><nova:instance "
+         "xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.1'>"
+         "<nova:name>" +
+         name +
+         "</nova:name><nova:owner><nova:user "
+         "uuid='aaaaaaaa-0000-4000-8000-000000000001'>alice</nova:user>"
+         "<nova:project uuid='bbbbbbbb-0000-4000-8000-000000000001'>demo"
+         "</nova:project></nova:owner></nova:instance></metadata>"
+         "<memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+         "<os><type arch='x86_64'>hvm</type></os><on_reboot>destroy</on_reboot>"
+         "<devices><graphics type='vnc' autoport='yes' listen='" +
+         listen + "'/></devices></domain>";
+}
+
 }  // namespace porthole::testing
 
 #endif  // PORTHOLE_TESTS_SUPPORT_DOMAIN_FIXTURES_H_

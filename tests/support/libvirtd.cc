@@ -112,16 +112,18 @@ bool Libvirtd::Start(std::chrono::milliseconds timeout) {
   std::error_code ignored;
   fs::remove(socket_path(), ignored);
   const std::string& d = dir();
-  process_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{
-          "setpriv", std::string("--reuid=") + kUser,
-          std::string("--regid=") + kGroup, "--clear-groups",
-          // A test process killed by a timeout takes its daemon with it.
-          "--pdeathsig", "SIGKILL", "env", "HOME=" + d + "/home",
-          "XDG_RUNTIME_DIR=" + d + "/run", "XDG_CONFIG_HOME=" + d + "/cfg",
-          "XDG_CACHE_HOME=" + d + "/cache", "/usr/sbin/libvirtd", "--timeout",
-          "0"},
-      std::vector<std::string>{}, d + "/libvirtd.log");
+  std::vector<std::string> argv;
+  if (!netns_.empty()) argv = {"ip", "netns", "exec", netns_};
+  const std::vector<std::string> daemon = {
+      "setpriv", std::string("--reuid=") + kUser,
+      std::string("--regid=") + kGroup, "--clear-groups",
+      // A test process killed by a timeout takes its daemon with it.
+      "--pdeathsig", "SIGKILL", "env", "HOME=" + d + "/home",
+      "XDG_RUNTIME_DIR=" + d + "/run", "XDG_CONFIG_HOME=" + d + "/cfg",
+      "XDG_CACHE_HOME=" + d + "/cache", "/usr/sbin/libvirtd", "--timeout", "0"};
+  argv.insert(argv.end(), daemon.begin(), daemon.end());
+  process_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{},
+                                            d + "/libvirtd.log");
   return WaitFor(
              [&] {
                return !process_->running() || CanConnectUnix(socket_path());
@@ -167,6 +169,35 @@ std::string Libvirtd::qemu_uri() const {
 
 std::string Libvirtd::ReadLog() const {
   return ReadFile(dir() + "/libvirtd.log");
+}
+
+bool Libvirtd::CreateGuest(const std::string& domain_xml, std::string* error) {
+  const std::string path =
+      dir() + "/guest-" + std::to_string(++guests_) + ".xml";
+  WriteFile(path, domain_xml);
+  // libvirt checks an autoport is free before QEMU binds it; another
+  // process may take it in between, so a failed create is retried.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (RunCommand({"virsh", "-q", "-c", qemu_uri(), "create", path}, error) ==
+        0) {
+      return true;
+    }
+  }
+  *error += ReadLog();
+  return false;
+}
+
+bool Libvirtd::DestroyGuest(const std::string& name, std::string* error) {
+  return RunCommand({"virsh", "-q", "-c", qemu_uri(), "destroy", name},
+                    error) == 0;
+}
+
+std::string Libvirtd::GuestXml(const std::string& name) {
+  std::string xml;
+  return RunCommand({"virsh", "-q", "-c", qemu_uri(), "dumpxml", name}, &xml) ==
+                 0
+             ? xml
+             : "";
 }
 
 void Libvirtd::KillGuests() {

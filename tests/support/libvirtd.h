@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "tests/support/child_process.h"
 
@@ -29,6 +30,11 @@ class Libvirtd {
   // Hands a tree the test made (certificates for qemu.conf, say) to the
   // user the daemon and its guests run as.
   static void ShareWithDaemon(const std::string& path);
+
+  // Start() then runs the daemon inside the network namespace `name`
+  // (`ip netns exec`), so its guests' consoles listen on that namespace's
+  // addresses. The socket is a file: callers outside still connect.
+  void set_netns(std::string name) { netns_ = std::move(name); }
 
   // Starts the daemon and waits until its socket accepts connections.
   // False (with the reason in ReadLog()) when it did not come up in time.
@@ -54,6 +60,14 @@ class Libvirtd {
   // QEMU guests' autoport (VNC, SPICE) ports are taken from a range of this
   // daemon's own that starts here (16 ports).
   int vnc_port_min() const { return vnc_port_min_; }
+  // Starts a transient QEMU guest from `domain_xml` (virsh create, as
+  // Nova's driver would), retried when libvirt's probed autoport was taken
+  // before QEMU bound it. False with virsh's output in `*error`.
+  bool CreateGuest(const std::string& domain_xml, std::string* error);
+  // virsh destroy `name`: the guest stops at once (a transient one is gone).
+  bool DestroyGuest(const std::string& name, std::string* error);
+  // virsh dumpxml `name` (the live XML, with the autoport filled in).
+  std::string GuestXml(const std::string& name);
   // The daemon's stdout and stderr, over every Start().
   std::string ReadLog() const;
 
@@ -61,6 +75,8 @@ class Libvirtd {
   void KillGuests();
 
   TempDir dir_;
+  std::string netns_;
+  int guests_ = 0;
   int vnc_port_min_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
