@@ -22,6 +22,7 @@
 #include "agent/domain/inventory.h"
 #include "agent/libvirt/libvirt_host.h"
 #include "agent/service/console_agent_service.h"
+#include "agent/service/server_poller.h"
 #include "common/logging.h"
 #include "common/signal_waiter.h"
 #include "common/systemd_notifier.h"
@@ -133,12 +134,15 @@ int Serve(const AgentConfig& config, SignalWaiter& signals) {
   int bound_port = 0;
   builder.AddListeningPort(config.listen.ToString(), *credentials, &bound_port);
   builder.RegisterService(&service);
+  // A sync + callback server needs a poller that never idles (see the class).
+  ServerPoller poller(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
     std::cerr << "porthole-agent: cannot listen on " << config.listen.ToString()
               << " (address in use or not local)\n";
     return 1;
   }
+  poller.Start();
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
   LogInfo("agent", "listening ",
           LogField("address",
@@ -168,6 +172,7 @@ int Serve(const AgentConfig& config, SignalWaiter& signals) {
   notifier.Stopping();
   health->SetServingStatus(kServiceName, false);
   server->Shutdown(absl::ToChronoTime(absl::Now() + config.shutdown_grace));
+  poller.Stop();
   host.Stop();
   LogInfo("agent", "stopped");
   return 0;

@@ -11,6 +11,7 @@
 
 #include "agent/domain/inventory.h"
 #include "agent/libvirt/libvirt_host.h"
+#include "agent/service/server_poller.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "porthole/agent/v1/contract.h"
 #include "tests/support/child_process.h"
@@ -44,8 +45,10 @@ class ConsoleAgentServiceTest : public ::testing::Test {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
     builder.RegisterService(service_.get());
+    poller_ = std::make_unique<ServerPoller>(builder);  // as main() does
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
+    poller_->Start();
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                                    grpc::InsecureChannelCredentials());
     stub_ = v1::ConsoleAgent::NewStub(channel_);
@@ -53,6 +56,7 @@ class ConsoleAgentServiceTest : public ::testing::Test {
 
   void TearDown() override {
     server_->Shutdown(std::chrono::system_clock::now());
+    poller_->Stop();
     host_->Stop();
   }
 
@@ -89,6 +93,7 @@ class ConsoleAgentServiceTest : public ::testing::Test {
   Inventory inventory_;
   std::unique_ptr<LibvirtHost> host_;
   std::unique_ptr<ConsoleAgentService> service_;
+  std::unique_ptr<ServerPoller> poller_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ConsoleAgent::Stub> stub_;
