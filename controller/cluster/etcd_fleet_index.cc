@@ -138,9 +138,11 @@ void EtcdFleetIndex::PlanUpsert(const std::string& host, const v1::Domain& d,
   if (known && Same(known->record, record)) return;
   if (known && known->record.host() != host &&
       v1::IsActive(known->record.state()) && !v1::IsActive(d.state())) {
-    // The copy a migration leaves on its source: the active one stays.
+    // The copy a migration leaves on its source: the active one stays,
+    // unless its host is known to be down (its record may not have reached
+    // this replica yet: not known down).
     std::optional<cv1::IndexedHost> other = cache_.Host(known->record.host());
-    if (other && other->in_sync() && other->libvirt_connected()) return;
+    if (!other || (other->in_sync() && other->libvirt_connected())) return;
   }
   writes->puts[d.uuid()] = std::move(record);
 }

@@ -125,14 +125,17 @@ TEST_F(ClusterFleetTest, EachReplicaFollowsItsShare_AndAnswersForEveryHost) {
   EXPECT_FALSE(fleet("r2").FollowedAgents().empty());
   for (const std::string name : {"r1", "r2"}) {
     for (int i = kFirstHost; i < kFirstHost + kHosts; ++i) {
-      // The other replica's hosts come from the index, a moment behind.
-      ASSERT_TRUE(
-          testing::WaitFor([&] { return fleet(name).Find(UuidOf(i)).ok(); },
-                           std::chrono::seconds(10)))
+      // The other replica's hosts come from the index, a moment behind
+      // (the host's record, which makes its servers connected, last).
+      ASSERT_TRUE(testing::WaitFor(
+          [&] {
+            absl::StatusOr<Server> s = fleet(name).Find(UuidOf(i));
+            return s.ok() && s->host_connected;
+          },
+          std::chrono::seconds(10)))
           << name << " " << UuidOf(i);
       absl::StatusOr<Server> server = fleet(name).Find(UuidOf(i));
       EXPECT_EQ(server->host, HostName(i));
-      EXPECT_TRUE(server->host_connected);
       // GetConsole reaches the agent whoever follows it.
       absl::StatusOr<v1::GetConsoleResponse> console =
           fleet(name).GetConsole(*server, v1::PROTOCOL_VNC, "req-cluster");
