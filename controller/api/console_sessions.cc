@@ -1,8 +1,10 @@
 #include "controller/api/console_sessions.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/url_encoding.h"
 #include "controller/api/policy.h"
@@ -10,6 +12,22 @@
 #include "controller/sessions/audit_records.h"
 
 namespace porthole::controller {
+namespace {
+
+// Who ended what: the audit record of an admin's DELETE.
+void AuditAdminEnd(const RequestContext& context, const ApiServices& services,
+                   std::string session_id, std::string server_id,
+                   size_t ended) {
+  if (services.audit == nullptr) return;
+  services.audit->Write(SessionsEndedByAdminAudit(
+      {context.principal.user_id, context.principal.project_id,
+       context.request.peer.empty() ? "-" : context.request.peer,
+       context.request_id, std::move(session_id), std::move(server_id),
+       static_cast<int64_t>(ended)},
+      absl::Now()));
+}
+
+}  // namespace
 
 Json ConsoleSessionJson(const ConsoleSessionSnapshot& session) {
   const ConsoleSessionInfo& s = session.info;
@@ -62,6 +80,7 @@ absl::Status EndConsoleSession(const RequestContext& context,
     return absl::NotFoundError(
         absl::StrCat("Console session ", session, " could not be found."));
   }
+  AuditAdminEnd(context, services, session, "", 1);
   LogInfo("api", "console session ended by admin ",
           LogField("request_id", context.request_id), " ",
           LogField("session", session), " ",
@@ -80,6 +99,7 @@ absl::Status EndServerConsoleSessions(const RequestContext& context,
   if (services.sessions != nullptr) {
     ended = services.sessions->EndForServer(server, SessionEnd::kEndedByAdmin);
   }
+  AuditAdminEnd(context, services, "", server, ended);
   LogInfo("api", "console sessions of a server ended by admin ",
           LogField("request_id", context.request_id), " ",
           LogField("server", server), " ",

@@ -12,8 +12,9 @@
 namespace porthole::controller {
 
 // One audit event: its name ("session-start", "session-end", "url-issued",
-// "admission-refused") and its fields in the order they are written. Never
-// a raw console token: at most the first 8 hex digits of its SHA-256.
+// "admission-refused", "sessions-ended-by-admin") and its fields in the order
+// they are written. Never a raw console token: at most the first 8 hex digits
+// of its SHA-256.
 struct AuditRecord {
   using Value = std::variant<std::string, int64_t>;
   std::string event;

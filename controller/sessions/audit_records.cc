@@ -78,6 +78,24 @@ AuditRecord AdmissionRefusedAudit(const AdmissionRefused& refused,
   return r;
 }
 
+AuditRecord SessionsEndedByAdminAudit(const SessionsEndedByAdmin& action,
+                                      absl::Time at) {
+  AuditRecord r{"sessions-ended-by-admin", {}};
+  r.fields.push_back({"time", AuditTime(at)});
+  r.fields.push_back({"user_id", action.user_id});
+  r.fields.push_back({"project_id", action.project_id});
+  r.fields.push_back({"client_address", action.client_address});
+  r.fields.push_back({"request_id", action.request_id});
+  if (!action.session_id.empty()) {
+    r.fields.push_back({"session_id", action.session_id});
+  }
+  if (!action.server_id.empty()) {
+    r.fields.push_back({"server_id", action.server_id});
+  }
+  r.fields.push_back({"ended", action.ended});
+  return r;
+}
+
 std::string FormatAuditJsonLine(const AuditRecord& record) {
   Json json = Json::object();
   json["event"] = record.event;

@@ -46,6 +46,20 @@ struct AdmissionRefused {
 AuditRecord AdmissionRefusedAudit(const AdmissionRefused& refused,
                                   absl::Time at);
 
+// An admin ended sessions (the admin API): one session by id, or every
+// session of a server; `ended` is how many were live on this replica.
+struct SessionsEndedByAdmin {
+  std::string user_id;  // the admin
+  std::string project_id;
+  std::string client_address;
+  std::string request_id;
+  std::string session_id;  // set for DELETE console-sessions/{id}
+  std::string server_id;   // set for DELETE servers/{id}/console-sessions
+  int64_t ended = 0;
+};
+AuditRecord SessionsEndedByAdminAudit(const SessionsEndedByAdmin& action,
+                                      absl::Time at);
+
 // One JSON object on one line, ending in '\n': {"event":..., fields...}.
 // Invalid UTF-8 in a value is replaced, never thrown on.
 std::string FormatAuditJsonLine(const AuditRecord& record);

@@ -90,6 +90,17 @@ TEST(AuditRecords, UrlIssuedAndAdmissionRefused_CarryTheirFields) {
   EXPECT_EQ(refused["listener"], "novnc");
 }
 
+TEST(AuditRecords, SessionsEndedByAdmin_NamesTheAdminAndWhatEnded) {
+  Json one = Parse(FormatAuditJsonLine(SessionsEndedByAdminAudit(
+      {"admin", "ops", "192.0.2.1", "req-3", "sid", "", 1},
+      absl::FromUnixSeconds(1764561600))));
+  EXPECT_EQ(one["event"], "sessions-ended-by-admin");
+  EXPECT_EQ(one["user_id"], "admin");
+  EXPECT_EQ(one["session_id"], "sid");
+  EXPECT_FALSE(one.contains("server_id"));
+  EXPECT_EQ(one["ended"], 1);
+}
+
 TEST(AuditRecords, InvalidUtf8InAValue_ReplacedNotThrown) {
   ConsoleSessionInfo s = Session();
   s.origin = "http://\xff\xfe";

@@ -238,6 +238,12 @@ TEST_F(ConsoleSessionsProcessTest, AuditFile_RecordsIssueStartEndRefusal) {
   EXPECT_EQ((*end)["token"].get<std::string>().size(), 8u);
   EXPECT_FALSE((*end)["replica"].get<std::string>().empty());
 
+  std::optional<Json> by_admin = FindEvent(lines, "sessions-ended-by-admin");
+  ASSERT_TRUE(by_admin.has_value());
+  EXPECT_EQ((*by_admin)["user_id"], "admin-user");
+  EXPECT_EQ((*by_admin)["session_id"], (*start)["session_id"]);
+  EXPECT_EQ((*by_admin)["ended"], 1);
+
   std::optional<Json> refusal = FindEvent(lines, "admission-refused");
   ASSERT_TRUE(refusal.has_value());
   EXPECT_EQ((*refusal)["reason"], "token-invalid");
