@@ -17,8 +17,9 @@ namespace porthole::controller {
 // O_APPEND, so lines from several threads never interleave. Reopen (on
 // SIGHUP) opens the path afresh for logrotate's rename-then-HUP; records
 // written meanwhile go to the old file. A failed write is logged once per
-// burst and the record dropped: auditing never stops a console. Owns its
-// file descriptor; thread-safe.
+// burst and the record dropped: auditing never stops a console. The write
+// runs on the caller's thread (the proxy's event loop among them), so the
+// file belongs on a local disk. Owns its file descriptor; thread-safe.
 class FileAuditLog : public AuditLog {
  public:
   // INVALID_ARGUMENT / FAILED_PRECONDITION naming the path and why.
