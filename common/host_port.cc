@@ -1,9 +1,11 @@
 #include "common/host_port.h"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
 
 #include "absl/strings/str_cat.h"
 
@@ -86,6 +88,12 @@ std::string BracketIfIpv6(std::string_view host) {
     return absl::StrCat("[", std::string(host), "]");
   }
   return std::string(host);
+}
+
+std::string LocalHostName() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "controller";
+  return name;
 }
 
 }  // namespace porthole

@@ -29,6 +29,10 @@ absl::StatusOr<uint16_t> ParsePort(std::string_view text);
 // True for 0.0.0.0, ::, and other spellings of the unspecified address.
 bool IsWildcardAddress(std::string_view host);
 
+// This machine's host name (gethostname), or "controller" when it has none:
+// a replica's default name.
+std::string LocalHostName();
+
 // Brackets an IPv6 literal for use in a URL or "host:port".
 std::string BracketIfIpv6(std::string_view host);
 

@@ -127,6 +127,12 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          "token store (they split the compute hosts among themselves); "
          "unique per replica; empty: the host name",
          StoreString(&c->cluster.name)});
+  t.Add({"audit", "file", "", "",
+         "append one JSON line per console session start and end, console "
+         "URL issued and upgrade refused to this file (absolute path, "
+         "created 0600, reopened on SIGHUP for logrotate); empty: no audit "
+         "records. Never a raw token, at most its hash prefix",
+         StoreString(&c->audit_file)});
   t.Add({"cluster", "member_ttl", "", "5",
          "seconds a replica that stopped renewing its membership (crashed, "
          "cut off from etcd) keeps its hosts before the others take them",

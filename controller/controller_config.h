@@ -42,6 +42,8 @@ struct ControllerConfig {
   TokenStoreOptions token_store_options;  // [consoleauth] store_timeout
   // [cluster]: used when the token store is on etcd.
   ClusterOptions cluster;
+  // [audit] file: JSON lines of session and URL audit records; "" = off.
+  std::string audit_file;
   absl::Duration purge_interval = absl::Seconds(60);
   ProxyOptions proxy;  // the console proxies' listeners and limits
   LogLevel log_level = LogLevel::kInfo;

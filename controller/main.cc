@@ -8,6 +8,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/synchronization/mutex.h"
+#include "common/host_port.h"
 #include "common/logging.h"
 #include "common/signal_waiter.h"
 #include "common/systemd_notifier.h"
@@ -23,6 +24,8 @@
 #include "controller/net/event_loop.h"
 #include "controller/policy/policy_enforcer.h"
 #include "controller/proxy/console_proxy.h"
+#include "controller/sessions/console_session_registry.h"
+#include "controller/sessions/file_audit_log.h"
 #include "controller/tokens/token_store_factory.h"
 
 namespace porthole::controller {
@@ -35,11 +38,11 @@ int Fail(const absl::Status& status, int code = 1) {
 
 // The parts of the configuration that SIGHUP re-reads: the agent list, the
 // API tokens file, the policy files and the console TLS certificate files
-// (VeNCrypt, SPICE).
+// (VeNCrypt, SPICE); the audit file is reopened (logrotate).
 // Everything else needs a restart.
 void Reload(const std::vector<std::string>& args, Fleet& fleet,
             TokensFileAuthenticator* tokens_file, PolicyEnforcer& policy,
-            ConsoleProxy& proxy) {
+            ConsoleProxy& proxy, AuditLog* audit) {
   std::vector<std::string> rest;
   absl::StatusOr<ControllerConfig> fresh = LoadControllerConfig(args, &rest);
   if (!fresh.ok()) {
@@ -61,6 +64,12 @@ void Reload(const std::vector<std::string>& args, Fleet& fleet,
   if (absl::Status s = proxy.ReloadCertificates(); !s.ok()) {
     LogError("controller", "SIGHUP: keeping the old VeNCrypt certificates: ",
              std::string(s.message()));
+  }
+  if (audit != nullptr) {
+    if (absl::Status s = audit->Reopen(); !s.ok()) {
+      LogError("controller", "SIGHUP: keeping the old audit file: ",
+               std::string(s.message()));
+    }
   }
   LogInfo("controller", "SIGHUP: reloaded agents, API tokens and policy ",
           LogField("agents", std::to_string(fresh->fleet.agents.size())));
@@ -102,6 +111,19 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
       config.token_store, config.token_store_options.timeout, config.cluster);
   if (!cluster.ok()) return Fail(cluster.status());
 
+  std::unique_ptr<AuditLog> audit;
+  if (!config.audit_file.empty()) {
+    absl::StatusOr<std::unique_ptr<FileAuditLog>> opened =
+        FileAuditLog::Open(config.audit_file);
+    if (!opened.ok()) return Fail(opened.status(), 2);
+    audit = *std::move(opened);
+  }
+  // This replica's live sessions: the proxy registers them, the admin API
+  // lists and ends them.
+  ConsoleSessionRegistry sessions;
+  const std::string replica =
+      config.cluster.name.empty() ? LocalHostName() : config.cluster.name;
+
   TokenStore* tokens = store->get();
   Fleet fleet(
       config.fleet,
@@ -126,8 +148,8 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
         absl::StrCat("[agents] TLS: ", std::string(s.message()))));
   }
 
-  ApiHandler api(config.api, authenticator.get(), &fleet, tokens,
-                 policy->get());
+  ApiHandler api(config.api, authenticator.get(), &fleet, tokens, policy->get(),
+                 &sessions, audit.get());
   // The one event loop of every listener; declared before the servers so
   // that it goes after them, and stopped explicitly once they have stopped.
   net::EventLoop loop(config.network_threads);
@@ -148,7 +170,8 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
         LogField("address",
                  HostPort{config.http.listen.host, http->port()}.ToString()));
   }
-  ConsoleProxy proxy(config.proxy, tokens, &fleet, nullptr, &loop);
+  ConsoleProxy proxy(config.proxy, tokens, &fleet, nullptr, &loop,
+                     {&sessions, audit.get(), replica});
   if (absl::Status s = proxy.Start(); !s.ok()) return Fail(s);
   // Revocations by this replica or any other sharing the store end the
   // sessions of those tokens here.
@@ -188,7 +211,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
     if (!sig) continue;
     if (*sig == SIGHUP) {
       notifier.Reloading();
-      Reload(args, fleet, tokens_file, **policy, proxy);
+      Reload(args, fleet, tokens_file, **policy, proxy, audit.get());
       notifier.Ready("serving");
       continue;
     }

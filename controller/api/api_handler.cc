@@ -15,6 +15,7 @@
 #include "common/uuid.h"
 #include "controller/api/console_auth_tokens.h"
 #include "controller/api/console_output.h"
+#include "controller/api/console_sessions.h"
 #include "controller/api/json_body.h"
 #include "controller/api/microversion.h"
 #include "controller/api/nova_error.h"
@@ -153,6 +154,20 @@ HttpResponse RunRoute(const RequestContext& context, const Route& route,
     case RouteId::kConsoleAuthTokenShow:
       result = ShowConsoleAuthToken(context, route.param, services);
       break;
+    case RouteId::kConsoleSessionsList:
+      result = ListConsoleSessions(context, services);
+      break;
+    case RouteId::kConsoleSessionDelete:
+    case RouteId::kServerConsoleSessionsDelete: {
+      absl::Status ended =
+          route.id == RouteId::kConsoleSessionDelete
+              ? EndConsoleSession(context, route.param, services)
+              : EndServerConsoleSessions(context, route.param, services);
+      if (!ended.ok()) return FaultFromStatus(ended);
+      HttpResponse response;
+      response.status = 204;
+      return response;
+    }
     case RouteId::kNotFound:
       return WebObNotFound(request);
   }
@@ -164,7 +179,8 @@ HttpResponse RunRoute(const RequestContext& context, const Route& route,
 
 ApiHandler::ApiHandler(ApiConfig config, const Authenticator* authenticator,
                        ServerDirectory* servers, TokenStore* tokens,
-                       const PolicyEnforcer* policy)
+                       const PolicyEnforcer* policy,
+                       ConsoleSessionRegistry* sessions, AuditLog* audit)
     : config_(std::move(config)),
       authenticator_(authenticator),
       servers_(servers),
@@ -172,6 +188,8 @@ ApiHandler::ApiHandler(ApiConfig config, const Authenticator* authenticator,
       default_policy_(policy == nullptr ? PolicyEnforcer::NovaDefaults()
                                         : nullptr),
       policy_(policy == nullptr ? default_policy_.get() : policy),
+      sessions_(sessions),
+      audit_(audit),
       issuer_(config_.consoles, tokens, config_.clock),
       console_urls_(std::make_unique<RateLimiter>(config_.console_url_limit)) {}
 
@@ -217,13 +235,17 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request,
   // The legacy v2 mount ignores the microversion headers, runs at 2.1 and
   // sends none back.
   const bool legacy_v2 = mount.mount == Mount::kV2;
+  // Porthole's own API has no microversions either, and sends no headers.
+  const bool porthole = mount.mount == Mount::kPorthole;
   VersionNegotiation negotiation;
-  if (!legacy_v2) {
+  if (!legacy_v2 && !porthole) {
     negotiation = NegotiateApiVersion(request.headers, config_.max_version);
   }
   log->version = legacy_v2 ? kMinApiVersion.ToString() : negotiation.echo;
   auto with_version = [&](HttpResponse response) {
-    if (!legacy_v2) AddVersionHeaders(negotiation.echo, response);
+    if (!legacy_v2 && !porthole) {
+      AddVersionHeaders(negotiation.echo, response);
+    }
     return response;
   };
   auto version_fault = [&]() -> std::optional<HttpResponse> {
@@ -241,7 +263,7 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request,
   };
 
   // `/v2.1` and `/v2.1/` (and `/v2`): the version document, without auth.
-  if (mount.rest.empty() || mount.rest == "/") {
+  if (!porthole && (mount.rest.empty() || mount.rest == "/")) {
     if (std::optional<HttpResponse> fault = version_fault()) return *fault;
     if (!IsAcceptedContentType(request)) {
       return with_version(NovaFault(415, "Unsupported Content-Type"));
@@ -270,7 +292,8 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request,
   }
   log->user = absl::StrCat(principal->user_id, "/", principal->project_id);
 
-  const Route route = MatchRoute(request.method, mount.rest);
+  const Route route = porthole ? MatchPortholeRoute(request.method, mount.rest)
+                               : MatchRoute(request.method, mount.rest);
   if (route.id == RouteId::kNotFound) return WebObNotFound(request);
   if (std::optional<HttpResponse> fault = version_fault()) return *fault;
   // Before the body is read: every request to these routes costs a token,
@@ -297,7 +320,8 @@ HttpResponse ApiHandler::Dispatch(const HttpRequest& request,
       .version = legacy_v2 ? kMinApiVersion : negotiation.version,
       .project_in_url = route.project_id.has_value(),
   };
-  ApiServices services{config_, *servers_, *tokens_, issuer_};
+  ApiServices services{config_, *servers_, *tokens_,
+                       issuer_, sessions_, audit_};
   return with_version(RunRoute(context, route, services));
 }
 

@@ -11,6 +11,8 @@
 #include "controller/fleet/server_directory.h"
 #include "controller/http/http_message.h"
 #include "controller/policy/policy_enforcer.h"
+#include "controller/sessions/audit_log.h"
+#include "controller/sessions/console_session_registry.h"
 #include "controller/tokens/token_store.h"
 
 namespace porthole::controller {
@@ -37,6 +39,9 @@ namespace porthole::controller {
 // once and is decided by it (controller/policy/, Nova's defaults unless an
 // operator's file overrides them).
 //
+// Porthole's admin API (`/porthole/v1`, console_sessions.h) shares the
+// authentication and Nova's error bodies, without microversions.
+//
 // Holds its config, the console URL limiter and the pointers it was given,
 // which must outlive it; without `policy`, its own Nova-defaults enforcer.
 // Handle() is thread-safe as long as the authenticator, directory, store and
@@ -45,7 +50,9 @@ class ApiHandler {
  public:
   ApiHandler(ApiConfig config, const Authenticator* authenticator,
              ServerDirectory* servers, TokenStore* tokens,
-             const PolicyEnforcer* policy = nullptr);
+             const PolicyEnforcer* policy = nullptr,
+             ConsoleSessionRegistry* sessions = nullptr,
+             AuditLog* audit = nullptr);
 
   HttpResponse Handle(const HttpRequest& request) const;
 
@@ -65,6 +72,8 @@ class ApiHandler {
   TokenStore* tokens_;
   std::unique_ptr<PolicyEnforcer> default_policy_;  // when none was given
   const PolicyEnforcer* policy_;
+  ConsoleSessionRegistry* sessions_;  // /porthole/v1; null: none here
+  AuditLog* audit_;                   // null: no audit records
   ConsoleIssuer issuer_;
   // Behind a pointer: Handle() is const, the buckets change.
   std::unique_ptr<RateLimiter> console_urls_;

@@ -5,12 +5,14 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/logging.h"
 #include "controller/api/console_output.h"
 #include "controller/api/nova_error.h"
 #include "controller/api/policy.h"
 #include "controller/api/request_schema.h"
 #include "controller/api/server_lookup.h"
+#include "controller/sessions/audit_records.h"
 
 namespace porthole::controller {
 namespace {
@@ -57,8 +59,9 @@ absl::StatusOr<std::string> IssueConsoleUrl(const RequestContext& context,
     }
   }
 
-  absl::StatusOr<std::string> url =
-      services.issuer.Issue(server, *kind, *answer);
+  absl::StatusOr<std::string> url = services.issuer.Issue(
+      server, *kind, *answer,
+      {context.principal.user_id, context.principal.project_id});
   if (!url.ok()) {
     if (absl::IsInvalidArgument(url.status())) return url.status();
     LogError("api", "cannot store a console token ",
@@ -66,6 +69,15 @@ absl::StatusOr<std::string> IssueConsoleUrl(const RequestContext& context,
              LogField("error", url.status().ToString()));
     if (absl::IsUnavailable(url.status())) return TokenStoreUnavailable();
     return absl::InternalError("cannot store a console token");
+  }
+  if (services.audit != nullptr) {
+    services.audit->Write(UrlIssuedAudit(
+        {uuid, kind->type, context.principal.user_id,
+         context.principal.project_id,
+         context.request.peer.empty() ? "-" : context.request.peer,
+         context.request_id,
+         services.issuer.Now() + services.issuer.options().token_ttl_seconds},
+        absl::Now()));
   }
   // Never the URL: it carries the token.
   LogInfo("api", "console issued ", LogField("request_id", context.request_id),

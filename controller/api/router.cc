@@ -40,7 +40,10 @@ MountMatch MatchMount(std::string_view path) {
   MountMatch match;
   match.rest = path;
   std::string_view rest;
-  if (PrefixMount(path, "/v2.1", &rest)) {
+  if (PrefixMount(path, "/porthole/v1", &rest)) {
+    match.mount = Mount::kPorthole;
+    match.rest = rest;
+  } else if (PrefixMount(path, "/v2.1", &rest)) {
     match.mount = Mount::kV21;
     match.rest = rest;
   } else if (PrefixMount(path, "/v2", &rest)) {
@@ -118,6 +121,28 @@ Route MatchRoute(std::string_view method, std::string_view rest) {
     return routed(RouteId::kRemovedConsoles, server_id);
   }
   return Route{};
+}
+
+Route MatchPortholeRoute(std::string_view method, std::string_view rest) {
+  std::vector<std::string> segments;
+  for (std::string_view raw : SplitSegments(rest)) {
+    segments.push_back(PercentDecode(raw, /*plus_is_space=*/false));
+  }
+  if (segments.size() > 1 && segments.back().empty()) segments.pop_back();
+  Route route;
+  const size_t n = segments.size();
+  if (n == 1 && segments[0] == "console-sessions" && method == "GET") {
+    route.id = RouteId::kConsoleSessionsList;
+  } else if (n == 2 && segments[0] == "console-sessions" &&
+             !segments[1].empty() && method == "DELETE") {
+    route.id = RouteId::kConsoleSessionDelete;
+    route.param = segments[1];
+  } else if (n == 3 && segments[0] == "servers" && !segments[1].empty() &&
+             segments[2] == "console-sessions" && method == "DELETE") {
+    route.id = RouteId::kServerConsoleSessionsDelete;
+    route.param = segments[1];
+  }
+  return route;
 }
 
 std::string RedactPathForLog(std::string_view path, size_t max_length) {

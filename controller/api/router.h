@@ -17,7 +17,8 @@ RequestTarget SplitTarget(std::string_view target);
 // Where a path lands in Nova's URL map (paste's urlmap): the root versions
 // app, the v2.1 API, or the legacy v2 mount (v2.1 code at 2.1, without
 // microversion headers).
-enum class Mount { kRoot, kV21, kV2 };
+// `/porthole/v1` is Porthole's own admin API (no microversions).
+enum class Mount { kRoot, kV21, kV2, kPorthole };
 struct MountMatch {
   Mount mount = Mount::kRoot;
   std::string_view rest;  // the path below /v2.1 or /v2 ("" or "/..."); the
@@ -39,6 +40,10 @@ enum class RouteId {
   kRemoteConsoles,   // POST /servers/{id}/remote-consoles
   kRemovedConsoles,  // GET|POST /servers/{id}/consoles[, GET|DELETE /{cid}]
   kConsoleAuthTokenShow,  // GET /os-console-auth-tokens/{token}
+  // Under /porthole/v1 (MatchPortholeRoute):
+  kConsoleSessionsList,          // GET /console-sessions
+  kConsoleSessionDelete,         // DELETE /console-sessions/{id}
+  kServerConsoleSessionsDelete,  // DELETE /servers/{id}/console-sessions
 };
 struct Route {
   RouteId id = RouteId::kNotFound;
@@ -48,6 +53,10 @@ struct Route {
 
 // `rest` is MountMatch::rest. One trailing '/' is ignored.
 Route MatchRoute(std::string_view method, std::string_view rest);
+
+// The routes below /porthole/v1 (`rest` is MountMatch::rest); no
+// project_id prefix.
+Route MatchPortholeRoute(std::string_view method, std::string_view rest);
 
 // The path as it may be logged: a segment after `os-console-auth-tokens` is
 // a console token and becomes "***" (compared after percent-decoding, so an

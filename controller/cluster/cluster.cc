@@ -1,24 +1,13 @@
 #include "controller/cluster/cluster.h"
 
-#include <unistd.h>
-
-#include <climits>
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "common/host_port.h"
 #include "common/logging.h"
 #include "controller/etcd/etcd_store_options.h"
 
 namespace porthole::controller {
-namespace {
-
-std::string HostName() {
-  char name[HOST_NAME_MAX + 1] = {};
-  if (gethostname(name, sizeof(name) - 1) != 0) return "controller";
-  return name;
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Open(
     std::string_view store_url, absl::Duration call_timeout,
@@ -33,7 +22,7 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Open(
   absl::StatusOr<std::unique_ptr<EtcdClient>> client =
       EtcdClient::Connect(*etcd);
   if (!client.ok()) return client.status();
-  if (options.name.empty()) options.name = HostName();
+  if (options.name.empty()) options.name = LocalHostName();
   auto cluster = std::unique_ptr<Cluster>(
       new Cluster(*std::move(client), etcd->prefix, std::move(options)));
   cluster->index_.Start();

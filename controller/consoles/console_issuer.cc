@@ -34,7 +34,8 @@ ConsoleIssuer::ConsoleIssuer(ConsoleOptions options, TokenStore* store,
 
 absl::StatusOr<std::string> ConsoleIssuer::Issue(
     const Server& server, const ConsoleKind& kind,
-    const agent::v1::GetConsoleResponse& answer) const {
+    const agent::v1::GetConsoleResponse& answer,
+    const ConsoleRequester& requester) const {
   if (!answer.has_console() || !Reachable(kind, answer.console())) {
     return absl::InvalidArgumentError(
         absl::StrCat("Unavailable console type ",
@@ -52,6 +53,8 @@ absl::StatusOr<std::string> ConsoleIssuer::Issue(
   record.compute_host = server.host;
   record.access_url_base = base;
   record.expires = clock_() + options_.token_ttl_seconds;
+  record.user_id = requester.user_id;
+  record.project_id = requester.project_id;
 
   absl::Status inserted;
   for (int attempt = 0; attempt < kMaxInsertAttempts; ++attempt) {

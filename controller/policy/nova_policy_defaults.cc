@@ -33,6 +33,9 @@ std::vector<PolicyRuleSource> NovaPolicyDefaults() {
       {kServersIndexAllTenantsPolicy, kAdmin},
       {kServersDetailAllTenantsPolicy, kAdmin},
       {kExtendedServerAttributesPolicy, kAdmin},
+      // Porthole's admin API: who may see and end live console sessions.
+      {kConsoleSessionsListPolicy, kAdmin},
+      {kConsoleSessionsDeletePolicy, kAdmin},
   };
   std::vector<PolicyRuleSource> sources;
   sources.reserve(rules.size());

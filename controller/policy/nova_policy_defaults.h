@@ -28,13 +28,19 @@ inline constexpr char kServersDetailAllTenantsPolicy[] =
 // OS-EXT-SRV-ATTR:host and :instance_name in server details.
 inline constexpr char kExtendedServerAttributesPolicy[] =
     "os_compute_api:os-extended-server-attributes";
+// Porthole's own rules (its admin API, outside Nova's namespace).
+inline constexpr char kConsoleSessionsListPolicy[] =
+    "porthole:console_sessions:list";
+inline constexpr char kConsoleSessionsDeletePolicy[] =
+    "porthole:console_sessions:delete";
 // What makes a caller an admin (Nova's context.is_admin).
 inline constexpr char kContextIsAdminRule[] = "context_is_admin";
 
 // Nova's defaults (2024.x) for the rules above and the base rules they are
 // written in (context_is_admin, admin_or_owner, admin_api,
 // project_{manager,member,reader}_api, project_{manager,member,reader}_
-// or_admin), with origin "default". With these alone the API decides as
+// or_admin), plus Porthole's own rules (admin only), with origin
+// "default". With these alone the API decides as
 // Nova does out of the box.
 std::vector<PolicyRuleSource> NovaPolicyDefaults();
 

@@ -39,7 +39,7 @@ asio::awaitable<void> ServePlain(Runtime& rt, Listener& listener,
 class ConsoleProxy::Impl {
  public:
   Impl(ProxyOptions options, TokenStore* store, ServerDirectory* directory,
-       UnixClock clock, net::EventLoop* loop)
+       UnixClock clock, net::EventLoop* loop, ProxySessionServices services)
       : options_(std::move(options)),
         store_(store),
         directory_(directory),
@@ -50,7 +50,11 @@ class ConsoleProxy::Impl {
         token_sessions_(options_.max_sessions_per_token) {
     runtime_.options = &options_;
     runtime_.token_sessions = &token_sessions_;
-    runtime_.session_registry = &session_registry_;
+    runtime_.session_registry = services.registry != nullptr
+                                    ? services.registry
+                                    : &own_session_registry_;
+    runtime_.audit = services.audit;
+    runtime_.replica = std::move(services.replica);
     runtime_.clock = clock ? std::move(clock) : UnixClock(SystemUnixSeconds);
     runtime_.pool = &pool_;
   }
@@ -62,6 +66,7 @@ class ConsoleProxy::Impl {
         options_.allowed_origins, options_.trusted_proxies);
     if (!origins.ok()) return origins.status();
     origins_.emplace(*std::move(origins));
+    runtime_.origins = &*origins_;
     if (absl::Status s = ValidateProxyOptions(options_); !s.ok()) return s;
     if (absl::Status s = LoadTls(); !s.ok()) return s;
     if (options_.novnc.enabled && options_.vnc.vencrypt()) {
@@ -165,7 +170,9 @@ class ConsoleProxy::Impl {
   size_t connections() const { return connections_ ? connections_->size() : 0; }
   size_t sessions() const { return runtime_.sessions.load(); }
 
-  TokenSessionRegistry& session_registry() { return session_registry_; }
+  ConsoleSessionRegistry& session_registry() {
+    return *runtime_.session_registry;
+  }
 
  private:
   // One pool for the three listeners: [console] max_connections counts
@@ -254,7 +261,7 @@ class ConsoleProxy::Impl {
   net::EventLoop& loop_;
   asio::thread_pool pool_;
   TokenSessionCounter token_sessions_;
-  TokenSessionRegistry session_registry_;
+  ConsoleSessionRegistry own_session_registry_;  // when not given one
   std::optional<asio::ssl::context> tls_;
   std::optional<ConsoleTlsContext> vencrypt_;      // [vnc] vencrypt
   std::optional<ConsoleTlsContext> spice_tls_;     // [spice] tls_ca_certs
@@ -266,9 +273,10 @@ class ConsoleProxy::Impl {
 
 ConsoleProxy::ConsoleProxy(ProxyOptions options, TokenStore* store,
                            ServerDirectory* directory, UnixClock clock,
-                           net::EventLoop* loop)
+                           net::EventLoop* loop, ProxySessionServices services)
     : impl_(std::make_unique<Impl>(std::move(options), store, directory,
-                                   std::move(clock), loop)) {}
+                                   std::move(clock), loop,
+                                   std::move(services))) {}
 
 ConsoleProxy::~ConsoleProxy() = default;
 
@@ -281,7 +289,8 @@ uint16_t ConsoleProxy::port(ProxyKind kind) const { return impl_->port(kind); }
 size_t ConsoleProxy::connections() const { return impl_->connections(); }
 size_t ConsoleProxy::sessions() const { return impl_->sessions(); }
 size_t ConsoleProxy::EndSessions(const std::vector<std::string>& token_hashes) {
-  return impl_->session_registry().EndSessions(token_hashes);
+  return impl_->session_registry().EndForTokens(token_hashes,
+                                                SessionEnd::kTokenRevoked);
 }
 
 }  // namespace porthole::controller

@@ -13,6 +13,8 @@
 #include "common/clock.h"
 #include "controller/fleet/server_directory.h"
 #include "controller/proxy/proxy_options.h"
+#include "controller/sessions/audit_log.h"
+#include "controller/sessions/console_session_registry.h"
 #include "controller/tokens/token_store.h"
 
 namespace porthole::controller {
@@ -20,6 +22,15 @@ namespace porthole::controller {
 namespace net {
 class EventLoop;
 }  // namespace net
+
+// Where the proxy reports its sessions; each may be left unset.
+struct ProxySessionServices {
+  // Every relaying session, to list and end them (the admin API shares it);
+  // null: the proxy keeps one of its own. Must outlive the proxy.
+  ConsoleSessionRegistry* registry = nullptr;
+  AuditLog* audit = nullptr;  // null: no audit records; outlives the proxy
+  std::string replica;        // this controller's name in the registry
+};
 
 // The console proxies of porthole-controller: up to three listeners (noVNC,
 // spice-html5, serial), each serving its client's static files and turning a
@@ -39,7 +50,8 @@ class ConsoleProxy {
   // A null clock means the system clock.
   ConsoleProxy(ProxyOptions options, TokenStore* store,
                ServerDirectory* directory, UnixClock clock = nullptr,
-               net::EventLoop* loop = nullptr);
+               net::EventLoop* loop = nullptr,
+               ProxySessionServices services = {});
   ~ConsoleProxy();  // Stop(0)s
   ConsoleProxy(const ConsoleProxy&) = delete;
   ConsoleProxy& operator=(const ConsoleProxy&) = delete;
@@ -49,7 +61,8 @@ class ConsoleProxy {
   // ValidateProxyOptions); nothing is left open then.
   absl::Status Start();
   // Stops accepting, lets open sessions run for up to `drain`, then closes
-  // them (WebSocket close 1001 "going away") and their consoles. Idempotent.
+  // them (WebSocket close 4006 "proxy shutting down") and their consoles.
+  // Idempotent.
   void Stop(absl::Duration drain);
   // Re-reads the VeNCrypt and SPICE TLS certificate, key and CA files
   // ([vnc] vencrypt_*, [spice] tls_*, the same paths) for sessions that
@@ -64,7 +77,7 @@ class ConsoleProxy {
   // Relaying WebSocket sessions.
   size_t sessions() const;
   // Ends the sessions relaying for these console tokens (SHA-256 hex),
-  // with WebSocket close 1008 "console token revoked"; returns how many.
+  // with WebSocket close 4002 "console token revoked"; returns how many.
   // For the token store's RevocationListener. Thread-safe; does not block.
   size_t EndSessions(const std::vector<std::string>& token_hashes);
 

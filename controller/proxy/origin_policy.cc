@@ -109,6 +109,17 @@ absl::StatusOr<OriginPolicy> OriginPolicy::Create(
   return policy;
 }
 
+std::string OriginPolicy::ClientAddress(const OriginRequest& request) const {
+  if (!request.forwarded_for.has_value() || !TrustsProxy(request.peer)) {
+    return request.peer;
+  }
+  const std::vector<std::string_view> hops = Split(*request.forwarded_for, ',');
+  const std::string_view last = hops.empty() ? "" : Trim(hops.back());
+  bool is_v4 = false;
+  if (!ParseAddress(last, &is_v4)) return request.peer;
+  return std::string(last);
+}
+
 bool OriginPolicy::TrustsProxy(std::string_view peer) const {
   bool is_v4 = false;
   auto address = ParseAddress(peer, &is_v4);

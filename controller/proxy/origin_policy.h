@@ -18,6 +18,7 @@ struct OriginRequest {
   std::string host;                            // the Host header
   std::optional<std::string> forwarded_host;   // X-Forwarded-Host
   std::optional<std::string> forwarded_proto;  // X-Forwarded-Proto
+  std::optional<std::string> forwarded_for;    // X-Forwarded-For
   std::string peer;  // the TCP peer's address, e.g. "127.0.0.1"
 };
 
@@ -43,6 +44,11 @@ class OriginPolicy {
                                    std::string_view access_url_base) const;
 
   bool TrustsProxy(std::string_view peer) const;
+
+  // The browser's address as the session registry and the audit show it:
+  // behind a trusted proxy, the last hop of X-Forwarded-For (the address
+  // that proxy saw; earlier hops are the client's word), else the peer.
+  std::string ClientAddress(const OriginRequest& request) const;
 
  private:
   struct Network {

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "controller/net/connection_set.h"
 #include "controller/net/durations.h"
@@ -29,7 +30,8 @@
 #include "controller/proxy/console_tls_context.h"
 #include "controller/proxy/proxy_options.h"
 #include "controller/proxy/token_session_counter.h"
-#include "controller/proxy/token_session_registry.h"
+#include "controller/sessions/audit_log.h"
+#include "controller/sessions/console_session_registry.h"
 
 namespace porthole::controller::proxy_internal {
 
@@ -53,7 +55,10 @@ struct Runtime {
   asio::thread_pool* pool = nullptr;
   asio::ssl::context* tls = nullptr;  // null: plain only
   TokenSessionCounter* token_sessions = nullptr;
-  TokenSessionRegistry* session_registry = nullptr;
+  const OriginPolicy* origins = nullptr;  // set in Start
+  ConsoleSessionRegistry* session_registry = nullptr;
+  AuditLog* audit = nullptr;  // null: no audit records
+  std::string replica;        // this controller's name in the registry
   ConsoleTlsContext* vencrypt = nullptr;   // set with [vnc] vencrypt
   ConsoleTlsContext* spice_tls = nullptr;  // set with [spice] tls_ca_certs
   std::atomic<size_t> sessions{0};

@@ -7,6 +7,7 @@
 #define PORTHOLE_CONTROLLER_PROXY_RELAY_SESSION_H_
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -14,9 +15,14 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/logging.h"
+#include "common/uuid.h"
 #include "controller/proxy/proxy_runtime.h"
+#include "controller/sessions/audit_records.h"
+#include "controller/sessions/console_session_registry.h"
+#include "controller/sessions/session_end.h"
 
 namespace porthole::controller::proxy_internal {
 
@@ -32,11 +38,16 @@ struct Session {
         down_buf(new char[kRelayBufferBytes]) {}
 
   // Ends the session: closing the console's socket stops the downstream
-  // loop, which then sends `why` to the client in a close frame.
-  void Shutdown(websocket::close_reason why) {
+  // loop, which then sends `why`'s close frame (CloseFrameFor) to the
+  // client. The first end wins.
+  void Shutdown(SessionEnd end) {
     if (ended) return;
     ended = true;
-    close_reason = std::move(why);
+    why = end;
+    const SessionCloseFrame frame = CloseFrameFor(end);
+    close_reason = websocket::close_reason(
+        static_cast<websocket::close_code>(frame.code),
+        beast::string_view(frame.reason.data(), frame.reason.size()));
     beast::error_code ec;
     tcp::socket& socket = beast::get_lowest_layer(backend);
     socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -53,11 +64,11 @@ struct Session {
   std::unique_ptr<char[]> down_buf;
   SteadyClock::time_point last_activity = SteadyClock::now();
   websocket::close_reason close_reason{websocket::close_code::normal};
-  std::string end_reason = "console closed";
+  SessionEnd why = SessionEnd::kBackendClosed;
+  std::string detail;  // for the log line: the client's error
   bool ended = false;
   bool down_done = false;
-  uint64_t bytes_up = 0;    // client -> console
-  uint64_t bytes_down = 0;  // console -> client
+  SessionByteCounters bytes;  // read by the registry's listings
 };
 
 // Console -> client: each read becomes one binary frame, the next read
@@ -71,15 +82,16 @@ asio::awaitable<void> RelayDown(std::shared_ptr<S> s) {
         asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     s->last_activity = SteadyClock::now();
-    s->bytes_down += n;
+    s->bytes.down.fetch_add(n, std::memory_order_relaxed);
     co_await s->ws.async_write(asio::buffer(s->down_buf.get(), n),
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      s->end_reason = "client write failed";
+      if (!s->ended) s->detail = "client write failed";
+      s->Shutdown(SessionEnd::kClientFailed);
       break;
     }
   }
-  if (!s->ended) s->Shutdown({websocket::close_code::normal, "console closed"});
+  s->Shutdown(SessionEnd::kBackendClosed);
   if (s->ws.is_open()) {
     co_await s->ws.async_close(s->close_reason,
                                asio::redirect_error(asio::use_awaitable, ec));
@@ -96,21 +108,21 @@ asio::awaitable<void> RelayUp(std::shared_ptr<S> s) {
         asio::buffer(s->up_buf.get(), kRelayBufferBytes),
         asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      if (!s->ended) {
-        s->end_reason = ec == websocket::error::closed
-                            ? "client closed"
-                            : absl::StrCat("client: ", ec.message());
+      if (!s->ended && ec != websocket::error::closed) {
+        s->detail = absl::StrCat("client: ", ec.message());
       }
+      s->Shutdown(ec == websocket::error::closed ? SessionEnd::kClientClosed
+                                                 : SessionEnd::kClientFailed);
       break;
     }
     if (n == 0) continue;
     s->last_activity = SteadyClock::now();
-    s->bytes_up += n;
+    s->bytes.up.fetch_add(n, std::memory_order_relaxed);
     co_await asio::async_write(s->backend, asio::buffer(s->up_buf.get(), n),
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
   }
-  s->Shutdown({websocket::close_code::normal, ""});
+  s->Shutdown(SessionEnd::kBackendClosed);
 }
 
 // The idle limit and, with enforce_session_timeout, the token's expiry.
@@ -123,8 +135,7 @@ asio::awaitable<void> Watch(std::shared_ptr<S> s, absl::Duration idle,
     auto next = SteadyClock::time_point::max();
     if (expiry) {
       if (now >= *expiry) {
-        s->end_reason = "token expired";
-        s->Shutdown({websocket::close_code::policy_error, "token expired"});
+        s->Shutdown(SessionEnd::kTokenExpired);
         co_return;
       }
       next = *expiry;
@@ -132,8 +143,7 @@ asio::awaitable<void> Watch(std::shared_ptr<S> s, absl::Duration idle,
     if (idle_span > SteadyClock::duration::zero()) {
       auto idle_at = s->last_activity + idle_span;
       if (now >= idle_at) {
-        s->end_reason = "idle";
-        s->Shutdown({websocket::close_code::going_away, "idle"});
+        s->Shutdown(SessionEnd::kIdle);
         co_return;
       }
       next = std::min(next, idle_at);
@@ -145,7 +155,8 @@ asio::awaitable<void> Watch(std::shared_ptr<S> s, absl::Duration idle,
   }
 }
 
-// What a relay knows of its session, for its log lines and its end.
+// What a relay knows of its session, for its log lines, the registry, the
+// audit records and its end.
 struct SessionInfo {
   std::string peer;
   std::string server;      // the instance UUID
@@ -153,16 +164,41 @@ struct SessionInfo {
   std::string token_tag;   // the hash prefix, never the token
   std::string token_hash;  // to end the session when the token is revoked
   std::string request_id;
+  std::string console_type;  // the token's
+  std::string user_id;       // who issued the URL
+  std::string project_id;
+  std::string client_address;  // through trusted proxies
+  std::string origin;
   int64_t expires = 0;  // the token's, unix seconds
   // Client bytes read before the relay (by the RFB security handshake),
   // written to the console before anything else.
   std::string to_console;
 };
 
+// The registry's and the audit's view of a session starting now.
+inline ConsoleSessionInfo RegistryInfo(const Runtime& rt,
+                                       const SessionInfo& info) {
+  ConsoleSessionInfo out;
+  out.id = NewUuid4();
+  out.server_id = info.server;
+  out.console_type = info.console_type;
+  out.user_id = info.user_id;
+  out.project_id = info.project_id;
+  out.client_address = info.client_address;
+  out.origin = info.origin;
+  out.backend = info.console;
+  out.replica = rt.replica;
+  out.token_hash = info.token_hash;
+  out.started = absl::Now();
+  return out;
+}
+
 // Relays an accepted WebSocket and a connected console stream until either
 // side ends (or the idle limit, or the token's expiry with
-// enforce_session_timeout); `info.to_console` is written to the console
-// first. The connection's closer becomes "close 1001".
+// enforce_session_timeout, or an end through the registry: an admin, a
+// revocation); `info.to_console` is written to the console first. The
+// connection's closer is the proxy draining. Registered in the session
+// registry and audited (start and end) for its whole life.
 template <class Stream, class Backend>
 asio::awaitable<void> RunSession(Runtime& rt, const Listener& l,
                                  websocket::stream<Stream> ws, Backend backend,
@@ -174,26 +210,25 @@ asio::awaitable<void> RunSession(Runtime& rt, const Listener& l,
                                                       std::move(backend));
   ++rt.sessions;
   const auto started = SteadyClock::now();
-  conn.OnClose([s] {
-    s->Shutdown({websocket::close_code::going_away, "shutdown"});
-  });
-  // A revocation (from any replica) ends the session on its own executor;
-  // weak: the registration goes with this frame, a posted end may not.
-  TokenSessionRegistry::Registration revocable = rt.session_registry->Add(
-      info.token_hash, [executor, weak = std::weak_ptr(s)] {
-        asio::post(executor, [weak] {
-          if (auto session = weak.lock(); session && !session->ended) {
-            session->end_reason = "token revoked";
-            session->Shutdown(
-                {websocket::close_code::policy_error, "console token revoked"});
-          }
+  conn.OnClose([s] { s->Shutdown(SessionEnd::kProxyDraining); });
+  const ConsoleSessionInfo registered = RegistryInfo(rt, info);
+  // An admin or a revocation (from any replica) ends the session on its own
+  // executor; weak: the registration goes with this frame, a posted end may
+  // not.
+  ConsoleSessionRegistry::Registration live = rt.session_registry->Add(
+      registered, &s->bytes,
+      [executor, weak = std::weak_ptr(s)](SessionEnd why) {
+        asio::post(executor, [weak, why] {
+          if (auto session = weak.lock()) session->Shutdown(why);
         });
       });
-  LogInfo(
-      kLog, "session opened ", LogField("listener", ProxyKindName(l.kind)), " ",
-      LogField("peer", info.peer), " ", LogField("server", info.server), " ",
-      LogField("console", info.console), " ", LogField("token", info.token_tag),
-      " ", LogField("request_id", info.request_id));
+  if (rt.audit != nullptr) rt.audit->Write(SessionStartAudit(registered));
+  LogInfo(kLog, "session opened ", LogField("listener", ProxyKindName(l.kind)),
+          " ", LogField("session", registered.id), " ",
+          LogField("peer", info.peer), " ", LogField("server", info.server),
+          " ", LogField("console", info.console), " ",
+          LogField("token", info.token_tag), " ",
+          LogField("request_id", info.request_id));
 
   std::optional<SteadyClock::time_point> expiry;
   if (o.enforce_session_timeout) {
@@ -208,22 +243,29 @@ asio::awaitable<void> RunSession(Runtime& rt, const Listener& l,
     s->done.cancel();
   });
   if (!info.to_console.empty()) {
-    s->bytes_up += info.to_console.size();
+    s->bytes.up.fetch_add(info.to_console.size(), std::memory_order_relaxed);
     co_await asio::async_write(s->backend, asio::buffer(info.to_console),
                                asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) s->Shutdown({websocket::close_code::normal, ""});
+    if (ec) s->Shutdown(SessionEnd::kBackendClosed);
   }
   if (!s->ended) co_await RelayUp(s);
   while (!s->down_done) {
     co_await s->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
   --rt.sessions;
+  const uint64_t up = s->bytes.up.load(std::memory_order_relaxed);
+  const uint64_t down = s->bytes.down.load(std::memory_order_relaxed);
+  if (rt.audit != nullptr) {
+    rt.audit->Write(SessionEndAudit(registered, absl::Now(), up, down, s->why));
+  }
   LogInfo(
       kLog, "session closed ", LogField("listener", ProxyKindName(l.kind)), " ",
-      LogField("peer", info.peer), " ", LogField("server", info.server), " ",
-      LogField("why", s->end_reason), " ",
-      LogField("bytes_up", std::to_string(s->bytes_up)), " ",
-      LogField("bytes_down", std::to_string(s->bytes_down)), " ",
+      LogField("session", registered.id), " ", LogField("peer", info.peer), " ",
+      LogField("server", info.server), " ",
+      LogField("why", SessionEndName(s->why)), " ",
+      LogField("detail", s->detail.empty() ? "-" : s->detail), " ",
+      LogField("bytes_up", std::to_string(up)), " ",
+      LogField("bytes_down", std::to_string(down)), " ",
       LogField("seconds", absl::StrCat(absl::ToDoubleSeconds(
                               absl::FromChrono(SteadyClock::now() - started)))),
       " ", LogField("request_id", info.request_id));

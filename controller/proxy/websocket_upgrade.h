@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/uuid.h"
 #include "controller/proxy/console_admission.h"
@@ -23,6 +24,7 @@
 #include "controller/proxy/token_session_counter.h"
 #include "controller/proxy/token_source.h"
 #include "controller/proxy/vnc_security_session.h"
+#include "controller/sessions/audit_records.h"
 #include "controller/tokens/console_token.h"
 
 namespace porthole::controller::proxy_internal {
@@ -86,8 +88,30 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
     beast::error_code ec;
     beast::get_lowest_layer(stream).socket().close(ec);
   });
+  auto header = [&](auto name) -> std::optional<std::string> {
+    auto it = req.find(name);
+    if (it == req.end()) return std::nullopt;
+    return std::string(it->value());
+  };
+  OriginRequest origin;
+  origin.origin = header(http::field::origin);
+  origin.host = header(http::field::host).value_or("");
+  origin.forwarded_host = header("X-Forwarded-Host");
+  origin.forwarded_proto = header("X-Forwarded-Proto");
+  origin.forwarded_for = header("X-Forwarded-For");
+  origin.peer = peer;
+  const std::string client_address = rt.origins->ClientAddress(origin);
+  auto audit_refusal = [&](const ProxyRejection& r, const std::string& tag) {
+    if (rt.audit == nullptr) return;
+    rt.audit->Write(AdmissionRefusedAudit(
+        {std::string(ProxyKindName(l.kind)),
+         std::string(ProxyErrorName(r.error)), tag, client_address,
+         origin.origin.value_or(""), request_id},
+        absl::Now()));
+  };
   auto refuse = [&](const ProxyRejection& r, const std::string& tag) {
     LogRejection(l, peer, request_id, tag, r);
+    audit_refusal(r, tag);
     return WriteRejection(rt, stream, req.version(), r);
   };
   std::optional<std::string_view> offered;
@@ -129,16 +153,7 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
   AdmissionRequest ask;
   ask.target = std::string(req.target());
   ask.cookie = cookie;
-  auto header = [&](auto name) -> std::optional<std::string> {
-    auto it = req.find(name);
-    if (it == req.end()) return std::nullopt;
-    return std::string(it->value());
-  };
-  ask.origin.origin = header(http::field::origin);
-  ask.origin.host = header(http::field::host).value_or("");
-  ask.origin.forwarded_host = header("X-Forwarded-Host");
-  ask.origin.forwarded_proto = header("X-Forwarded-Proto");
-  ask.origin.peer = peer;
+  ask.origin = origin;
   ask.request_id = request_id;
   AdmissionResult admitted =
       co_await asio::co_spawn(*rt.pool, Admit(l, ask), asio::use_awaitable);
@@ -154,6 +169,11 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
   info.token_hash = record.token_hash;
   info.request_id = request_id;
   info.expires = record.expires;
+  info.console_type = record.console_type;
+  info.user_id = record.user_id;
+  info.project_id = record.project_id;
+  info.client_address = client_address;
+  info.origin = origin.origin.value_or("");
 
   // SPICE: the plain port, or the tls port with TLS from the first byte,
   // decided here for the whole console when its channels agree; otherwise
@@ -186,6 +206,7 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
       LogConsoleSecurityFailed(l, info, dialed->tls_cause, *dialed->failure);
       const ProxyRejection r =
           Reject(ProxyError::kConsoleTlsFailed, *dialed->failure);
+      audit_refusal(r, admitted.token_tag);
       co_await WriteRejection(rt, stream, req.version(), r);
       co_return;
     }

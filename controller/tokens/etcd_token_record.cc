@@ -39,6 +39,8 @@ std::string EncodeEtcdTokenRecord(const ConsoleAuthRecord& record) {
   json["compute_host"] = record.compute_host;
   json["access_url_base"] = record.access_url_base;
   json["expires"] = record.expires;
+  json["user_id"] = record.user_id;
+  json["project_id"] = record.project_id;
   // Strict UTF-8 is not guaranteed for what agents report: replace, never
   // throw.
   return json.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -68,6 +70,9 @@ absl::StatusOr<ConsoleAuthRecord> DecodeEtcdTokenRecord(
     record.compute_host = json.at("compute_host").get<std::string>();
     record.access_url_base = json.at("access_url_base").get<std::string>();
     record.expires = json.at("expires").get<int64_t>();
+    // Absent in records written before issue 13: the issuer is unknown.
+    record.user_id = json.value("user_id", "");
+    record.project_id = json.value("project_id", "");
     return record;
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("etcd token record ",

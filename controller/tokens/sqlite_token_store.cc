@@ -30,7 +30,8 @@ using sqlite::StatementError;
 using sqlite::Why;
 
 // Bump with a migration in CreateSchema whenever the table changes.
-constexpr int kSchemaVersion = 1;
+// 2: user_id and project_id of the caller who issued the URL (issue 13).
+constexpr int kSchemaVersion = 2;
 
 constexpr char kSchemaSql[] = R"sql(
 CREATE TABLE IF NOT EXISTS console_auth_tokens (
@@ -45,24 +46,34 @@ CREATE TABLE IF NOT EXISTS console_auth_tokens (
   compute_host TEXT NOT NULL,
   access_url_base TEXT NOT NULL,
   expires INTEGER NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  user_id TEXT NOT NULL DEFAULT '',
+  project_id TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS console_auth_tokens_instance_uuid_idx
   ON console_auth_tokens (instance_uuid);
 CREATE INDEX IF NOT EXISTS console_auth_tokens_expires_idx
   ON console_auth_tokens (expires);
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
+)sql";
+
+// From version 1: rows issued before the upgrade keep '' (unknown) for the
+// issuer; they expire within token_ttl anyway.
+constexpr char kMigrateFrom1Sql[] = R"sql(
+ALTER TABLE console_auth_tokens ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE console_auth_tokens ADD COLUMN project_id TEXT NOT NULL DEFAULT '';
 )sql";
 
 constexpr char kInsertSql[] =
     "INSERT INTO console_auth_tokens (token_hash, console_type, host, port,"
     " tls_port, internal_access_path, instance_uuid, compute_host,"
-    " access_url_base, expires, created_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    " access_url_base, expires, created_at, user_id, project_id)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 constexpr char kFindValidSql[] =
     "SELECT console_type, host, port, tls_port, internal_access_path,"
-    " instance_uuid, compute_host, access_url_base, expires"
-    " FROM console_auth_tokens WHERE token_hash = ?1 AND expires > ?2";
+    " instance_uuid, compute_host, access_url_base, expires, user_id,"
+    " project_id FROM console_auth_tokens WHERE token_hash = ?1 AND expires > "
+    "?2";
 constexpr char kDeleteForInstanceSql[] =
     "DELETE FROM console_auth_tokens WHERE instance_uuid = ?1"
     " RETURNING token_hash";
@@ -89,6 +100,12 @@ absl::Status CreateSchema(sqlite3* db) {
     return absl::FailedPreconditionError(
         absl::StrCat("schema version ", *version,
                      " is newer than this Porthole's (", kSchemaVersion, ")"));
+  }
+  if (number == 1) {
+    if (auto status = Exec(db, kMigrateFrom1Sql, "migrate schema 1 -> 2");
+        !status.ok()) {
+      return status;
+    }
   }
   if (auto status = Exec(db, kSchemaSql, "create schema"); !status.ok()) {
     return status;
@@ -293,7 +310,9 @@ absl::Status SqliteTokenStore::Insert(const ConsoleAuthRecord& record) {
       .Text(record.compute_host)
       .Text(record.access_url_base)
       .Int(record.expires)
-      .Int(SystemUnixSeconds());
+      .Int(SystemUnixSeconds())
+      .Text(record.user_id)
+      .Text(record.project_id);
   if (bind.rc() != SQLITE_OK) {
     return StatementError(db_.get(), bind.rc(), "token store insert");
   }
@@ -334,6 +353,8 @@ absl::StatusOr<std::optional<ConsoleAuthRecord>> SqliteTokenStore::FindValid(
   record.compute_host = ColumnText(statement, 6);
   record.access_url_base = ColumnText(statement, 7);
   record.expires = sqlite3_column_int64(statement, 8);
+  record.user_id = ColumnText(statement, 9);
+  record.project_id = ColumnText(statement, 10);
   return record;
 }
 

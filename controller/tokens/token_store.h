@@ -26,6 +26,10 @@ struct ConsoleAuthRecord {
   std::string compute_host;  // the agent's name, to revoke on a move
   std::string access_url_base;
   int64_t expires = 0;  // unix seconds
+  // Who asked for the URL (Keystone ids; "" for rows issued before they
+  // were stored): what the session registry and the audit records show.
+  std::string user_id;
+  std::string project_id;
 };
 
 // One token taken back before its expiry (DeleteForInstance): what a proxy

@@ -22,24 +22,33 @@ inline std::string FaultMessageOf(const HttpReply& reply,
   return json[fault]["message"].get<std::string>();
 }
 
-// The console token at the end of a console URL ("...token%3D<uuid>"), or
-// "" when there is none.
+// The console token at the end of a console URL ("...token%3D<uuid>" for
+// the web clients' pages, "...?token=<uuid>" for serial), or "" when there
+// is none.
 inline std::string ConsoleTokenOf(const std::string& url) {
   std::smatch m;
-  static const std::regex kToken("token%3D([0-9a-f-]{36})$");
+  static const std::regex kToken("(?:token%3D|[?&]token=)([0-9a-f-]{36})$");
   return std::regex_search(url, m, kToken) ? m[1].str() : "";
 }
 
-// POST /v2.1/servers/{server}/remote-consoles for a noVNC console at
-// microversion 2.6, as `token`.
+// POST /v2.1/servers/{server}/remote-consoles at microversion 2.6, as
+// `token`, for a `protocol` console of `type` ("vnc", "novnc").
+inline HttpReply PostRemoteConsole(int port, const std::string& server,
+                                   const std::string& token,
+                                   const std::string& protocol,
+                                   const std::string& type) {
+  return HttpCall(port, "POST", "/v2.1/servers/" + server + "/remote-consoles",
+                  {{"X-Auth-Token", token},
+                   {"Content-Type", "application/json"},
+                   {"OpenStack-API-Version", "compute 2.6"}},
+                  R"({"remote_console": {"protocol": ")" + protocol +
+                      R"(", "type": ")" + type + R"("}})");
+}
+
+// A noVNC console, as `token`.
 inline HttpReply PostVncConsole(int port, const std::string& server,
                                 const std::string& token) {
-  return HttpCall(
-      port, "POST", "/v2.1/servers/" + server + "/remote-consoles",
-      {{"X-Auth-Token", token},
-       {"Content-Type", "application/json"},
-       {"OpenStack-API-Version", "compute 2.6"}},
-      R"({"remote_console": {"protocol": "vnc", "type": "novnc"}})");
+  return PostRemoteConsole(port, server, token, "vnc", "novnc");
 }
 
 }  // namespace porthole::testing

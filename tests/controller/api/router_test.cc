@@ -80,5 +80,28 @@ TEST(RedactPathForLogTest, CutsLongPaths) {
   EXPECT_EQ(RedactPathForLog(path, 100).size(), 103u);
 }
 
+TEST(Router, PortholeMount_RoutesTheConsoleSessionAdminApi) {
+  const MountMatch mount = MatchMount("/porthole/v1/console-sessions");
+  EXPECT_EQ(mount.mount, Mount::kPorthole);
+  EXPECT_EQ(mount.rest, "/console-sessions");
+  EXPECT_EQ(MatchPortholeRoute("GET", "/console-sessions").id,
+            RouteId::kConsoleSessionsList);
+  EXPECT_EQ(MatchPortholeRoute("GET", "/console-sessions/").id,
+            RouteId::kConsoleSessionsList);
+  Route one = MatchPortholeRoute("DELETE", "/console-sessions/abc");
+  EXPECT_EQ(one.id, RouteId::kConsoleSessionDelete);
+  EXPECT_EQ(one.param, "abc");
+  Route server = MatchPortholeRoute("DELETE", "/servers/s-1/console-sessions");
+  EXPECT_EQ(server.id, RouteId::kServerConsoleSessionsDelete);
+  EXPECT_EQ(server.param, "s-1");
+  // Wrong methods and Nova's routes are not here.
+  EXPECT_EQ(MatchPortholeRoute("POST", "/console-sessions").id,
+            RouteId::kNotFound);
+  EXPECT_EQ(MatchPortholeRoute("GET", "/console-sessions/abc").id,
+            RouteId::kNotFound);
+  EXPECT_EQ(MatchPortholeRoute("GET", "/servers").id, RouteId::kNotFound);
+  EXPECT_EQ(MatchMount("/porthole/v10").mount, Mount::kRoot);
+}
+
 }  // namespace
 }  // namespace porthole::controller

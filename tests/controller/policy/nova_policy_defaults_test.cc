@@ -73,7 +73,8 @@ std::vector<Case> Cases() {
   for (const char* rule :
        {kConsoleAuthTokensPolicy, kServersIndexAllTenantsPolicy,
         kServersDetailAllTenantsPolicy, kExtendedServerAttributesPolicy,
-        "admin_api", kContextIsAdminRule}) {
+        kConsoleSessionsListPolicy, kConsoleSessionsDeletePolicy, "admin_api",
+        kContextIsAdminRule}) {
     add(rule, kAdmin, true, true);
     add(rule, kManager, false, false);
     add(rule, kMember, false, false);

@@ -407,7 +407,7 @@ TEST_F(ConsoleProxyTest, ClientDisconnectMidStream_ClosesConsoleNoFdLeak) {
 }
 
 // The controller wires the store's revocations to EndSessions (main.cc):
-// a server stopped while its console is open ends the session, 1008, and
+// a server stopped while its console is open ends the session, 4002, and
 // the other sessions keep relaying.
 TEST_F(ConsoleProxyTest, TokenRevoked_EndsItsSessions_OthersKeepRelaying) {
   StartProxy();
@@ -426,13 +426,13 @@ TEST_F(ConsoleProxyTest, TokenRevoked_EndsItsSessions_OthersKeepRelaying) {
   ASSERT_TRUE(kept.ReadDataFrame().has_value());  // the RFB banner
 
   ASSERT_EQ(*store_->DeleteForInstance(kSerialVm), 1);
-  ExpectCloseFrame(revoked.ReadFrame(), 1008);
+  ExpectCloseFrame(revoked.ReadFrame(), 4002);
   EXPECT_TRUE(testing::WaitFor([&] { return proxy_->sessions() == 1; },
                                std::chrono::seconds(5)));
   store_->SetRevocationListener(nullptr);
 }
 
-TEST_F(ConsoleProxyTest, ConsoleCloses_ClientGetsNormalClose) {
+TEST_F(ConsoleProxyTest, ConsoleCloses_ClientGets4005ConsoleClosed) {
   // A console that accepts, says one thing and hangs up.
   int port = 0;
   int listener = testing::ListenLoopback(4, &port);
@@ -451,10 +451,12 @@ TEST_F(ConsoleProxyTest, ConsoleCloses_ClientGetsNormalClose) {
   auto frame = ws.ReadDataFrame();
   ASSERT_TRUE(frame.has_value());
   EXPECT_EQ(frame->payload, "bye");
-  ExpectCloseFrame(ws.ReadDataFrame(), 1000);
+  auto close_frame = ws.ReadDataFrame();
+  ExpectCloseFrame(close_frame, 4005);
+  EXPECT_EQ(close_frame->payload.substr(2), "console closed");
 }
 
-TEST_F(ConsoleProxyTest, Stop_DrainsThenSendsGoingAway) {
+TEST_F(ConsoleProxyTest, Stop_DrainsThenSends4006ProxyShuttingDown) {
   StartProxy();
   RawWebSocket ws;
   ASSERT_NO_FATAL_FAILURE(OpenSerialSession(ws));
@@ -462,7 +464,7 @@ TEST_F(ConsoleProxyTest, Stop_DrainsThenSendsGoingAway) {
   auto started = std::chrono::steady_clock::now();
   proxy_->Stop(absl::Milliseconds(300));
   EXPECT_GE(std::chrono::steady_clock::now() - started, milliseconds(300));
-  ExpectCloseFrame(ws.ReadFrame(), 1001);  // going away
+  ExpectCloseFrame(ws.ReadFrame(), 4006);  // proxy shutting down
   EXPECT_TRUE(ws.WaitForEof(seconds(5)));
   RawWebSocket late;
   EXPECT_FALSE(late.Connect(port));  // no longer accepting
@@ -572,6 +574,7 @@ TEST_F(ConsoleProxyTest, IdleTimeout_ClosesQuietSession) {
   auto frame = ws.ReadDataFrame(seconds(3));
   ASSERT_TRUE(frame.has_value());
   EXPECT_EQ(frame->opcode, 8);
+  EXPECT_EQ(frame->close_code(), 4004);
   EXPECT_EQ(frame->payload.substr(2), "idle");
 }
 
@@ -587,7 +590,7 @@ TEST_F(ConsoleProxyTest, EnforceSessionTimeout_CutsAtTokenExpiry) {
   auto frame = ws.ReadDataFrame(seconds(4));
   ASSERT_TRUE(frame.has_value());
   EXPECT_EQ(frame->opcode, 8);
-  EXPECT_EQ(frame->close_code(), 1008);
+  EXPECT_EQ(frame->close_code(), 4003);
   EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(3));
 }
 

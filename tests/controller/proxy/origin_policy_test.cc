@@ -112,5 +112,22 @@ TEST(HostNameOf, StripsPortAndBrackets) {
   EXPECT_EQ(HostNameOf(""), "");
 }
 
+TEST(OriginPolicy, ClientAddress_LastForwardedHopOnlyBehindATrustedProxy) {
+  OriginPolicy policy = Policy({}, {"10.0.0.0/8"});
+  OriginRequest direct = Browser("", "h", "198.51.100.7");
+  direct.forwarded_for = "203.0.113.1";  // anyone can send it
+  EXPECT_EQ(policy.ClientAddress(direct), "198.51.100.7");
+
+  OriginRequest proxied = Browser("", "h", "10.1.2.3");
+  EXPECT_EQ(policy.ClientAddress(proxied), "10.1.2.3");  // no header
+  // The first hops are the client's word; the last is what the proxy saw.
+  proxied.forwarded_for = "192.0.2.66, 203.0.113.9 ";
+  EXPECT_EQ(policy.ClientAddress(proxied), "203.0.113.9");
+  proxied.forwarded_for = "2001:db8::5";
+  EXPECT_EQ(policy.ClientAddress(proxied), "2001:db8::5");
+  proxied.forwarded_for = "not-an-address";
+  EXPECT_EQ(policy.ClientAddress(proxied), "10.1.2.3");
+}
+
 }  // namespace
 }  // namespace porthole::controller

@@ -111,7 +111,7 @@ TEST_F(SqliteTokenStoreTest, Open_UsesWalJournalAndTheNovaSchema) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(QueryFile(path_, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "1");
+  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "2");
   for (const char* index : {"console_auth_tokens_instance_uuid_idx",
                             "console_auth_tokens_expires_idx"}) {
     EXPECT_EQ(
@@ -162,6 +162,49 @@ TEST_F(SqliteTokenStoreTest, Open_NewerSchema_Refused) {
   ASSERT_FALSE(store.ok());
   EXPECT_THAT(std::string(store.status().message()),
               HasSubstr("schema version 7 is newer"));
+}
+
+// A tokens.db written by the release before issue 13 (schema 1, no issuer
+// columns), with one live row.
+TEST_F(SqliteTokenStoreTest, Open_Schema1File_MigratesAndKeepsItsTokens) {
+  const std::string token = NewConsoleToken();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    const std::string sql = absl::StrCat(
+        "CREATE TABLE console_auth_tokens (id INTEGER PRIMARY KEY,"
+        " token_hash TEXT NOT NULL UNIQUE, console_type TEXT NOT NULL,"
+        " host TEXT NOT NULL, port INTEGER NOT NULL, tls_port INTEGER,"
+        " internal_access_path TEXT, instance_uuid TEXT NOT NULL,"
+        " compute_host TEXT NOT NULL, access_url_base TEXT NOT NULL,"
+        " expires INTEGER NOT NULL, created_at INTEGER NOT NULL);"
+        "PRAGMA user_version = 1;"
+        "INSERT INTO console_auth_tokens (token_hash, console_type, host,"
+        " port, instance_uuid, compute_host, access_url_base, expires,"
+        " created_at) VALUES ('",
+        HashConsoleToken(token), "', 'novnc', '192.0.2.10', 5901, '", kServerA,
+        "', 'compute-1', 'http://x/vnc_lite.html', 1000, 1);");
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "2");
+  auto old = store->FindValid(HashConsoleToken(token), 0);
+  ASSERT_TRUE(old.ok() && old->has_value());
+  EXPECT_EQ((*old)->instance_uuid, kServerA);
+  EXPECT_EQ((*old)->user_id, "");
+  EXPECT_EQ((*old)->project_id, "");
+
+  ConsoleAuthRecord fresh = MakeRecord(NewConsoleToken(), kServerB, 1000);
+  fresh.user_id = "alice";
+  fresh.project_id = "p1";
+  ASSERT_TRUE(store->Insert(fresh).ok());
+  auto found = store->FindValid(fresh.token_hash, 0);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->user_id, "alice");
+  EXPECT_EQ((*found)->project_id, "p1");
 }
 
 TEST_F(SqliteTokenStoreTest, Open_InMemory_Works) {

@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
 #include "controller/tokens/console_token.h"
+#include "controller/tokens/etcd_token_record.h"
 #include "controller/tokens/token_store.h"
 #include "controller/tokens/token_store_factory.h"
 #include "gmock/gmock.h"
@@ -80,6 +81,8 @@ TEST_P(TokenStoreContractTest, InsertThenFindValid_ReturnsEveryField) {
   record.console_type = "spice-direct";
   record.tls_port = 5902;
   record.internal_access_path = "/websockify";
+  record.user_id = "8a1b2c3d";
+  record.project_id = "4e5f6a7b";
   ASSERT_TRUE(store_->Insert(record).ok());
 
   auto found = store_->FindValid(HashConsoleToken(token), 999);
@@ -97,6 +100,8 @@ TEST_P(TokenStoreContractTest, InsertThenFindValid_ReturnsEveryField) {
   EXPECT_EQ(got.compute_host, "compute-1");
   EXPECT_EQ(got.access_url_base, "http://127.0.0.1:6080/vnc_lite.html");
   EXPECT_EQ(got.expires, 1000);
+  EXPECT_EQ(got.user_id, "8a1b2c3d");
+  EXPECT_EQ(got.project_id, "4e5f6a7b");
 }
 
 TEST_P(TokenStoreContractTest, FindValid_NullableFieldsAbsent_StayAbsent) {
@@ -286,6 +291,21 @@ TEST_P(TokenStoreContractTest, ConcurrentInsertsFindsAndPurges_From8Threads) {
     ASSERT_TRUE(deleted.ok());
     EXPECT_GE(*deleted, kPerThread / 2);
   }
+}
+
+// etcd keeps records as JSON: one written before issue 13 has no issuer
+// and still decodes, with the issuer unknown.
+TEST(EtcdTokenRecord, WrittenBeforeIssuerWasStored_DecodesWithEmptyIssuer) {
+  const std::string hash = HashConsoleToken(NewConsoleToken());
+  absl::StatusOr<ConsoleAuthRecord> record = DecodeEtcdTokenRecord(
+      hash, R"({"console_type":"novnc","host":"192.0.2.10","port":5901,)"
+            R"("instance_uuid":"b48316c5-71e8-45e4-9884-6c78055b9b13",)"
+            R"("compute_host":"compute-1","access_url_base":"http://x/",)"
+            R"("expires":1000})");
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->user_id, "");
+  EXPECT_EQ(record->project_id, "");
+  EXPECT_EQ(record->port, 5901u);
 }
 
 }  // namespace

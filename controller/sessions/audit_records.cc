@@ -1,0 +1,114 @@
+#include "controller/sessions/audit_records.h"
+
+#include <string>
+
+#include "nlohmann/json.hpp"
+
+namespace porthole::controller {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+void AddSession(const ConsoleSessionInfo& s, AuditRecord& r) {
+  r.fields.push_back({"session_id", s.id});
+  r.fields.push_back({"server_id", s.server_id});
+  r.fields.push_back({"console_type", s.console_type});
+  r.fields.push_back({"user_id", s.user_id});
+  r.fields.push_back({"project_id", s.project_id});
+  r.fields.push_back({"client_address", s.client_address});
+  r.fields.push_back({"origin", s.origin});
+  r.fields.push_back({"backend", s.backend});
+  r.fields.push_back({"replica", s.replica});
+  r.fields.push_back({"token", s.token_hash.substr(0, 8)});
+  r.fields.push_back({"start", AuditTime(s.started)});
+}
+
+}  // namespace
+
+std::string AuditTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", t, absl::UTCTimeZone());
+}
+
+AuditRecord SessionStartAudit(const ConsoleSessionInfo& session) {
+  AuditRecord r{"session-start", {}};
+  r.fields.push_back({"time", AuditTime(session.started)});
+  AddSession(session, r);
+  return r;
+}
+
+AuditRecord SessionEndAudit(const ConsoleSessionInfo& session, absl::Time ended,
+                            uint64_t bytes_up, uint64_t bytes_down,
+                            SessionEnd why) {
+  AuditRecord r{"session-end", {}};
+  r.fields.push_back({"time", AuditTime(ended)});
+  AddSession(session, r);
+  r.fields.push_back({"end", AuditTime(ended)});
+  r.fields.push_back(
+      {"duration_ms", absl::ToInt64Milliseconds(ended - session.started)});
+  r.fields.push_back({"bytes_up", static_cast<int64_t>(bytes_up)});
+  r.fields.push_back({"bytes_down", static_cast<int64_t>(bytes_down)});
+  r.fields.push_back({"end_reason", std::string(SessionEndName(why))});
+  return r;
+}
+
+AuditRecord UrlIssuedAudit(const UrlIssued& issued, absl::Time at) {
+  AuditRecord r{"url-issued", {}};
+  r.fields.push_back({"time", AuditTime(at)});
+  r.fields.push_back({"server_id", issued.server_id});
+  r.fields.push_back({"console_type", issued.console_type});
+  r.fields.push_back({"user_id", issued.user_id});
+  r.fields.push_back({"project_id", issued.project_id});
+  r.fields.push_back({"client_address", issued.client_address});
+  r.fields.push_back({"request_id", issued.request_id});
+  r.fields.push_back(
+      {"expires", AuditTime(absl::FromUnixSeconds(issued.expires))});
+  return r;
+}
+
+AuditRecord AdmissionRefusedAudit(const AdmissionRefused& refused,
+                                  absl::Time at) {
+  AuditRecord r{"admission-refused", {}};
+  r.fields.push_back({"time", AuditTime(at)});
+  r.fields.push_back({"listener", refused.listener});
+  r.fields.push_back({"reason", refused.reason});
+  r.fields.push_back({"token", refused.token_tag});
+  r.fields.push_back({"client_address", refused.client_address});
+  r.fields.push_back({"origin", refused.origin});
+  r.fields.push_back({"request_id", refused.request_id});
+  return r;
+}
+
+AuditRecord SessionsEndedByAdminAudit(const SessionsEndedByAdmin& action,
+                                      absl::Time at) {
+  AuditRecord r{"sessions-ended-by-admin", {}};
+  r.fields.push_back({"time", AuditTime(at)});
+  r.fields.push_back({"user_id", action.user_id});
+  r.fields.push_back({"project_id", action.project_id});
+  r.fields.push_back({"client_address", action.client_address});
+  r.fields.push_back({"request_id", action.request_id});
+  if (!action.session_id.empty()) {
+    r.fields.push_back({"session_id", action.session_id});
+  }
+  if (!action.server_id.empty()) {
+    r.fields.push_back({"server_id", action.server_id});
+  }
+  r.fields.push_back({"ended", action.ended});
+  return r;
+}
+
+std::string FormatAuditJsonLine(const AuditRecord& record) {
+  Json json = Json::object();
+  json["event"] = record.event;
+  for (const auto& [key, value] : record.fields) {
+    if (const auto* text = std::get_if<std::string>(&value)) {
+      json[key] = *text;
+    } else {
+      json[key] = std::get<int64_t>(value);
+    }
+  }
+  std::string line = json.dump(-1, ' ', false, Json::error_handler_t::replace);
+  line.push_back('\n');
+  return line;
+}
+
+}  // namespace porthole::controller
