@@ -215,7 +215,15 @@ EtcdFleetIndex::Writes EtcdFleetIndex::Plan(const Work& work) const {
 absl::Status EtcdFleetIndex::Apply(const std::string& host,
                                    const Writes& writes) {
   // Servers first, then the host: a replica that sees the host in sync
-  // finds its servers.
+  // finds its servers. With no delete in between, the host's record rides
+  // in the last transaction of puts (one transaction per snapshot).
+  bool host_pending = writes.host.has_value();
+  auto AddHostPut = [&](etcdserverpb::TxnRequest* txn) {
+    etcdserverpb::PutRequest* put = txn->add_success()->mutable_request_put();
+    put->set_key(keys_.hosts + host);
+    put->set_value(writes.host->SerializeAsString());
+    host_pending = false;
+  };
   auto it = writes.puts.begin();
   while (it != writes.puts.end()) {
     etcdserverpb::TxnRequest txn;
@@ -226,6 +234,9 @@ absl::Status EtcdFleetIndex::Apply(const std::string& host,
       put->set_key(keys_.servers + it->first);
       put->set_value(it->second.SerializeAsString());
       batch.push_back(it);
+    }
+    if (it == writes.puts.end() && host_pending && writes.deletes.empty()) {
+      AddHostPut(&txn);
     }
     absl::StatusOr<etcdserverpb::TxnResponse> done = client_->Txn(txn);
     if (!done.ok()) return done.status();
@@ -247,11 +258,9 @@ absl::Status EtcdFleetIndex::Apply(const std::string& host,
     // Not succeeded: someone wrote the key since (the server moved).
     written_.erase(uuid);
   }
-  if (writes.host) {
+  if (host_pending) {
     etcdserverpb::TxnRequest txn;
-    etcdserverpb::PutRequest* put = txn.add_success()->mutable_request_put();
-    put->set_key(keys_.hosts + host);
-    put->set_value(writes.host->SerializeAsString());
+    AddHostPut(&txn);
     if (absl::StatusOr<etcdserverpb::TxnResponse> done = client_->Txn(txn);
         !done.ok()) {
       return done.status();

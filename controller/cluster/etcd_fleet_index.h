@@ -24,11 +24,12 @@ namespace porthole::controller {
 // of PREFIX/fleet/. Publish queues the message; one writer thread turns each
 // into the writes that make the index match it, against the newest of this
 // replica's own writes and the cache, so an unchanged snapshot writes
-// nothing: puts in transactions of up to 100, a delete only if the key is
-// still the one this host wrote (compare on its revision), so a server that
-// moved and was written by the new host's owner is never deleted by the old
-// one. A server's inactive copy left on a migration's source does not
-// replace the active one. Writes that fail (etcd unreachable) are retried
+// nothing. Puts go in transactions of up to 100 (the host's record in the
+// last); a delete only if the key is still the one this host wrote (compare
+// on its revision), so a server that moved and was written by the new
+// host's owner is never deleted by the old one. A server's inactive copy
+// left on a migration's source does not replace the active one unless that
+// one's host is known down. Writes that fail (etcd unreachable) are retried
 // in order until they succeed. Thread-safe.
 class EtcdFleetIndex : public FleetIndex {
  public:
