@@ -10,17 +10,17 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 void AddSession(const ConsoleSessionInfo& s, AuditRecord& r) {
-  r.fields.push_back({"session_id", s.id});
-  r.fields.push_back({"server_id", s.server_id});
-  r.fields.push_back({"console_type", s.console_type});
-  r.fields.push_back({"user_id", s.user_id});
-  r.fields.push_back({"project_id", s.project_id});
-  r.fields.push_back({"client_address", s.client_address});
-  r.fields.push_back({"origin", s.origin});
-  r.fields.push_back({"backend", s.backend});
-  r.fields.push_back({"replica", s.replica});
-  r.fields.push_back({"token", s.token_hash.substr(0, 8)});
-  r.fields.push_back({"start", AuditTime(s.started)});
+  r.fields.emplace_back("session_id", s.id);
+  r.fields.emplace_back("server_id", s.server_id);
+  r.fields.emplace_back("console_type", s.console_type);
+  r.fields.emplace_back("user_id", s.user_id);
+  r.fields.emplace_back("project_id", s.project_id);
+  r.fields.emplace_back("client_address", s.client_address);
+  r.fields.emplace_back("origin", s.origin);
+  r.fields.emplace_back("backend", s.backend);
+  r.fields.emplace_back("replica", s.replica);
+  r.fields.emplace_back("token", s.token_hash.substr(0, 8));
+  r.fields.emplace_back("start", AuditTime(s.started));
 }
 
 }  // namespace
@@ -31,7 +31,7 @@ std::string AuditTime(absl::Time t) {
 
 AuditRecord SessionStartAudit(const ConsoleSessionInfo& session) {
   AuditRecord r{"session-start", {}};
-  r.fields.push_back({"time", AuditTime(session.started)});
+  r.fields.emplace_back("time", AuditTime(session.started));
   AddSession(session, r);
   return r;
 }
@@ -40,59 +40,59 @@ AuditRecord SessionEndAudit(const ConsoleSessionInfo& session, absl::Time ended,
                             uint64_t bytes_up, uint64_t bytes_down,
                             SessionEnd why) {
   AuditRecord r{"session-end", {}};
-  r.fields.push_back({"time", AuditTime(ended)});
+  r.fields.emplace_back("time", AuditTime(ended));
   AddSession(session, r);
-  r.fields.push_back({"end", AuditTime(ended)});
-  r.fields.push_back(
-      {"duration_ms", absl::ToInt64Milliseconds(ended - session.started)});
-  r.fields.push_back({"bytes_up", static_cast<int64_t>(bytes_up)});
-  r.fields.push_back({"bytes_down", static_cast<int64_t>(bytes_down)});
-  r.fields.push_back({"end_reason", std::string(SessionEndName(why))});
+  r.fields.emplace_back("end", AuditTime(ended));
+  r.fields.emplace_back("duration_ms",
+                        absl::ToInt64Milliseconds(ended - session.started));
+  r.fields.emplace_back("bytes_up", static_cast<int64_t>(bytes_up));
+  r.fields.emplace_back("bytes_down", static_cast<int64_t>(bytes_down));
+  r.fields.emplace_back("end_reason", std::string(SessionEndName(why)));
   return r;
 }
 
 AuditRecord UrlIssuedAudit(const UrlIssued& issued, absl::Time at) {
   AuditRecord r{"url-issued", {}};
-  r.fields.push_back({"time", AuditTime(at)});
-  r.fields.push_back({"server_id", issued.server_id});
-  r.fields.push_back({"console_type", issued.console_type});
-  r.fields.push_back({"user_id", issued.user_id});
-  r.fields.push_back({"project_id", issued.project_id});
-  r.fields.push_back({"client_address", issued.client_address});
-  r.fields.push_back({"request_id", issued.request_id});
-  r.fields.push_back(
-      {"expires", AuditTime(absl::FromUnixSeconds(issued.expires))});
+  r.fields.emplace_back("time", AuditTime(at));
+  r.fields.emplace_back("server_id", issued.server_id);
+  r.fields.emplace_back("console_type", issued.console_type);
+  r.fields.emplace_back("user_id", issued.user_id);
+  r.fields.emplace_back("project_id", issued.project_id);
+  r.fields.emplace_back("client_address", issued.client_address);
+  r.fields.emplace_back("request_id", issued.request_id);
+  r.fields.emplace_back("expires",
+                        AuditTime(absl::FromUnixSeconds(issued.expires)));
   return r;
 }
 
 AuditRecord AdmissionRefusedAudit(const AdmissionRefused& refused,
                                   absl::Time at) {
   AuditRecord r{"admission-refused", {}};
-  r.fields.push_back({"time", AuditTime(at)});
-  r.fields.push_back({"listener", refused.listener});
-  r.fields.push_back({"reason", refused.reason});
-  r.fields.push_back({"token", refused.token_tag});
-  r.fields.push_back({"client_address", refused.client_address});
-  r.fields.push_back({"origin", refused.origin});
-  r.fields.push_back({"request_id", refused.request_id});
+  r.fields.emplace_back("time", AuditTime(at));
+  r.fields.emplace_back("listener", refused.listener);
+  r.fields.emplace_back("reason", refused.reason);
+  r.fields.emplace_back("token", refused.token_tag);
+  r.fields.emplace_back("client_address", refused.client_address);
+  r.fields.emplace_back("origin", refused.origin);
+  r.fields.emplace_back("request_id", refused.request_id);
   return r;
 }
 
 AuditRecord SessionsEndedByAdminAudit(const SessionsEndedByAdmin& action,
                                       absl::Time at) {
   AuditRecord r{"sessions-ended-by-admin", {}};
-  r.fields.push_back({"time", AuditTime(at)});
-  r.fields.push_back({"user_id", action.user_id});
-  r.fields.push_back({"project_id", action.project_id});
-  r.fields.push_back({"client_address", action.client_address});
-  r.fields.push_back({"request_id", action.request_id});
+  r.fields.emplace_back("time", AuditTime(at));
+  r.fields.emplace_back("user_id", action.user_id);
+  r.fields.emplace_back("project_id", action.project_id);
+  r.fields.emplace_back("client_address", action.client_address);
+  r.fields.emplace_back("request_id", action.request_id);
   if (!action.session_id.empty()) {
-    r.fields.push_back({"session_id", action.session_id});
+    r.fields.emplace_back("session_id", action.session_id);
   }
   if (!action.server_id.empty()) {
-    r.fields.push_back({"server_id", action.server_id});
+    r.fields.emplace_back("server_id", action.server_id);
   }
-  r.fields.push_back({"ended", action.ended});
+  r.fields.emplace_back("ended", action.ended);
   return r;
 }
 
