@@ -11,8 +11,6 @@
 // baseline.
 //
 //   cluster_bench [--connections 500]
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -27,6 +25,7 @@
 #include "tests/controller/proxy/raw_websocket.h"
 #include "tests/support/controller_stack.h"
 #include "tests/support/etcd_cluster.h"
+#include "tests/support/loopback.h"
 #include "tests/support/nova_reply.h"
 #include "tests/support/tcp_echo_server.h"
 
@@ -74,15 +73,10 @@ double TimeUpgrade(int port, const std::string& token) {
 
 double TimeTcpConnect(int port) {
   const auto start = Clock::now();
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok =
-      connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  const int fd = testing::ConnectLoopback(port);
+  if (fd < 0) return -1;
   close(fd);
-  return ok ? Millis(Clock::now() - start) : -1;
+  return Millis(Clock::now() - start);
 }
 
 void Report(const std::string& what, const std::vector<double>& samples) {

@@ -117,6 +117,23 @@ void EtcdFleetIndex::WriteLoop() {
   }
 }
 
+void EtcdFleetIndex::Remember(const std::string& uuid, Known written) {
+  Forget(uuid);
+  written_on_host_[written.record.host()].insert(uuid);
+  written_[uuid] = std::move(written);
+}
+
+void EtcdFleetIndex::Forget(const std::string& uuid) {
+  auto it = written_.find(uuid);
+  if (it == written_.end()) return;
+  auto on_host = written_on_host_.find(it->second.record.host());
+  if (on_host != written_on_host_.end()) {
+    on_host->second.erase(uuid);
+    if (on_host->second.empty()) written_on_host_.erase(on_host);
+  }
+  written_.erase(it);
+}
+
 std::optional<EtcdFleetIndex::Known> EtcdFleetIndex::Newest(
     const std::string& uuid) const {
   std::optional<Known> known;
@@ -178,8 +195,9 @@ EtcdFleetIndex::Writes EtcdFleetIndex::Plan(const Work& work) const {
       for (const auto& [uuid, revision] : cache_.ServersOn(host)) {
         placed.insert(uuid);
       }
-      for (const auto& [uuid, known] : written_) {
-        if (known.record.host() == host) placed.insert(uuid);
+      if (auto mine = written_on_host_.find(host);
+          mine != written_on_host_.end()) {
+        placed.insert(mine->second.begin(), mine->second.end());
       }
       for (const std::string& uuid : placed) {
         if (present.count(uuid) > 0) continue;
@@ -241,7 +259,7 @@ absl::Status EtcdFleetIndex::Apply(const std::string& host,
     absl::StatusOr<etcdserverpb::TxnResponse> done = client_->Txn(txn);
     if (!done.ok()) return done.status();
     for (const auto& put : batch) {
-      written_[put->first] = Known{put->second, done->header().revision()};
+      Remember(put->first, Known{put->second, done->header().revision()});
     }
   }
   for (const auto& [uuid, revision] : writes.deletes) {
@@ -256,7 +274,7 @@ absl::Status EtcdFleetIndex::Apply(const std::string& host,
     absl::StatusOr<etcdserverpb::TxnResponse> done = client_->Txn(txn);
     if (!done.ok()) return done.status();
     // Not succeeded: someone wrote the key since (the server moved).
-    written_.erase(uuid);
+    Forget(uuid);
   }
   if (host_pending) {
     etcdserverpb::TxnRequest txn;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,6 +84,9 @@ class EtcdFleetIndex : public FleetIndex {
                 Writes* writes) const;
   absl::Status Apply(const std::string& host, const Writes& writes);
   std::optional<Known> Newest(const std::string& uuid) const;
+  // Notes (or drops) this replica's own last write of a server's key.
+  void Remember(const std::string& uuid, Known written);
+  void Forget(const std::string& uuid);
 
   EtcdClient* const client_;
   const ClusterKeys keys_;
@@ -91,6 +95,9 @@ class EtcdFleetIndex : public FleetIndex {
   std::unique_ptr<EtcdPrefixWatch> watch_;
   // This replica's own writes, by uuid; only the writer thread uses it.
   std::map<std::string, Known> written_;
+  // host -> the uuids of written_ placed on it, so a snapshot finds its
+  // host's without walking every server this replica wrote.
+  std::map<std::string, std::set<std::string>> written_on_host_;
 
   mutable absl::Mutex mu_;
   std::deque<Work> queue_ ABSL_GUARDED_BY(mu_);
