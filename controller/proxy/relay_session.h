@@ -26,6 +26,17 @@
 
 namespace porthole::controller::proxy_internal {
 
+// Closes `ws` with `code` and `reason` if it is still open.
+template <class Stream>
+asio::awaitable<void> CloseWebSocket(websocket::stream<Stream>& ws,
+                                     websocket::close_code code,
+                                     const char* reason) {
+  if (!ws.is_open()) co_return;
+  beast::error_code ignored;
+  co_await ws.async_close(websocket::close_reason(code, reason),
+                          asio::redirect_error(asio::use_awaitable, ignored));
+}
+
 // One relaying session: the client's WebSocket and the console's stream.
 template <class Stream, class Backend>
 struct Session {

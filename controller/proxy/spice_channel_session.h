@@ -5,9 +5,11 @@
 // channel: RunSpiceChannel reads up to the channel type (bounded by
 // handshake_timeout), decides with ChooseSpiceTransport, dials (TLS from
 // the first byte for a TLS port), then relays, the link message first. A
-// failure is one log line (`console security failed` with `cause=` for
-// TLS, `console unreachable` otherwise) and a close frame 1011 to the
-// browser, which spice-html5 reports.
+// browser that leaves, stalls or sends something else before its channel
+// type is the client's failure: `spice link failed` at INFO and a close
+// frame 1002. A dial that fails is one log line (`console security failed`
+// with `cause=` for TLS, `console unreachable` otherwise) and a close frame
+// 1011 to the browser, which spice-html5 reports.
 #ifndef PORTHOLE_CONTROLLER_PROXY_SPICE_CHANNEL_SESSION_H_
 #define PORTHOLE_CONTROLLER_PROXY_SPICE_CHANNEL_SESSION_H_
 
@@ -60,24 +62,19 @@ asio::awaitable<std::optional<uint8_t>> ReadSpiceChannelType(
   co_return type;
 }
 
-// The connection for `channel` (nullopt: the link message did not name
-// one, `why`), with `info->console` set to what is dialled.
+// The connection for `channel`, with `info->console` set to what is
+// dialled.
 inline asio::awaitable<ConsoleConnection> DialSpiceChannel(
     Runtime& rt, asio::any_io_executor executor,
     const ConsoleAuthRecord& record, const agent::v1::Console& console,
-    std::optional<uint8_t> channel, const std::string& why, SessionInfo* info) {
-  if (!channel) {
-    ConsoleConnection out;
-    out.failure = absl::StrCat("link message: ", why);
-    co_return out;
-  }
+    uint8_t channel, SessionInfo* info) {
   absl::StatusOr<SpiceTransport> transport =
-      ChooseSpiceTransport(record, SpiceChannelModeFor(console, *channel),
+      ChooseSpiceTransport(record, SpiceChannelModeFor(console, channel),
                            rt.options->spice_security);
   if (!transport.ok()) {
     ConsoleConnection out;
     out.failure =
-        absl::StrCat("channel ", *channel, ": ", transport.status().message());
+        absl::StrCat("channel ", channel, ": ", transport.status().message());
     co_return out;
   }
   info->console = absl::StrCat(record.host, ":", transport->port);
@@ -99,9 +96,20 @@ asio::awaitable<void> RunSpiceChannel(Runtime& rt, const Listener& l,
   std::string link;
   std::optional<uint8_t> channel =
       co_await ReadSpiceChannelType(ws, o.handshake_timeout, &link, &why);
+  if (!channel) {
+    LogInfo(
+        kLog, "spice link failed ", LogField("listener", ProxyKindName(l.kind)),
+        " ", LogField("peer", info.peer), " ", LogField("server", info.server),
+        " ", LogField("detail", why), " ", LogField("token", info.token_tag),
+        " ", LogField("request_id", info.request_id));
+    co_await CloseWebSocket(ws, websocket::close_code::protocol_error,
+                            "no SPICE link message");
+    conn.OnClose(nullptr);  // it refers to this frame
+    co_return;
+  }
   const asio::any_io_executor executor = ws.get_executor();
-  ConsoleConnection dialed = co_await DialSpiceChannel(
-      rt, executor, record, console, channel, why, &info);
+  ConsoleConnection dialed =
+      co_await DialSpiceChannel(rt, executor, record, console, *channel, &info);
   if (dialed.failure) {
     if (!dialed.tls_cause.empty()) {
       LogConsoleSecurityFailed(l, info, dialed.tls_cause, *dialed.failure);
@@ -114,13 +122,8 @@ asio::awaitable<void> RunSpiceChannel(Runtime& rt, const Listener& l,
                  LogField("token", info.token_tag), " ",
                  LogField("request_id", info.request_id));
     }
-    if (ws.is_open()) {
-      const websocket::close_reason reason(
-          websocket::close_code::internal_error, "console unreachable");
-      beast::error_code ignored;
-      co_await ws.async_close(
-          reason, asio::redirect_error(asio::use_awaitable, ignored));
-    }
+    co_await CloseWebSocket(ws, websocket::close_code::internal_error,
+                            "console unreachable");
     conn.OnClose(nullptr);  // it refers to this frame
     co_return;
   }

@@ -150,12 +150,10 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
         " ", LogField("request_id", info.request_id));
     beast::error_code ignored;
     (tls ? tls->next_layer() : backend).close(ignored);
-    if (hs.cause() != VncSecurityCause::kClientIo && ws.is_open()) {
+    if (hs.cause() != VncSecurityCause::kClientIo) {
       // Bounded by the WebSocket's handshake_timeout.
-      const websocket::close_reason reason(websocket::close_code::normal,
-                                           "console security failed");
-      co_await ws.async_close(
-          reason, asio::redirect_error(asio::use_awaitable, ignored));
+      co_await CloseWebSocket(ws, websocket::close_code::normal,
+                              "console security failed");
     }
     conn.OnClose(nullptr);  // it refers to this frame
     co_return;

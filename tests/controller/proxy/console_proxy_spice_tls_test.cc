@@ -316,8 +316,31 @@ TEST_F(ConsoleProxySpiceTlsTest, MixedChannels_NotSpice_IsClosedAndLogged) {
   auto close = ws.ReadFrame();
   ASSERT_TRUE(close.has_value());
   EXPECT_EQ(close->opcode, 8);
-  EXPECT_NE(capture.Read().find("not a SPICE link message"), std::string::npos)
-      << capture.Read();
+  EXPECT_EQ(close->close_code(), 1002);
+  const std::string log = capture.Read();
+  EXPECT_NE(log.find("spice link failed"), std::string::npos) << log;
+  EXPECT_NE(log.find("not a SPICE link message"), std::string::npos) << log;
+  EXPECT_EQ(log.find("console unreachable"), std::string::npos) << log;
+}
+
+// A browser that closes a channel's socket before its link message (as
+// spice-html5 does when the page goes away mid-connect) is the client
+// leaving, not the console failing.
+TEST_F(ConsoleProxySpiceTlsTest,
+       MixedChannels_ClientLeavesBeforeLink_IsNoConsoleFailure) {
+  StartProxy();
+  testing::StderrCapture capture;
+  {
+    RawWebSocket ws;
+    RawWebSocket::Head head = Upgrade(ws, kSecureVm);
+    ASSERT_EQ(head.status, 101) << head.status_line;
+    ASSERT_TRUE(ws.SendBinary("RED"));
+  }
+  EXPECT_TRUE(testing::WaitFor([&] { return proxy_->connections() == 0; },
+                               std::chrono::seconds(5)));
+  const std::string log = capture.Read();
+  EXPECT_NE(log.find("spice link failed"), std::string::npos) << log;
+  EXPECT_EQ(log.find("console unreachable"), std::string::npos) << log;
 }
 
 TEST_F(ConsoleProxySpiceTlsTest, TlsPortOnly_LinksWithAClientCertificate) {
