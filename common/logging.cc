@@ -58,24 +58,30 @@ void SetMinLogLevel(LogLevel level) {
   min_level.store(static_cast<int>(level));
 }
 
+std::string PrintableLogText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length == 0 || byte < 0x20 || byte == 0x7f) {
+      out.push_back('?');
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, length));
+    i += length;
+  }
+  return out;
+}
+
 void Log(LogLevel level, std::string_view component, std::string_view message) {
   if (static_cast<int>(level) < min_level.load(std::memory_order_relaxed)) {
     return;
   }
-  std::string line = absl::StrCat(Timestamp(), " ", LevelName(level), " ",
-                                  std::string(component), ": ");
-  line.reserve(line.size() + message.size() + 1);
-  for (size_t i = 0; i < message.size();) {
-    const auto byte = static_cast<unsigned char>(message[i]);
-    const size_t length = Utf8SequenceLength(message, i);
-    if (length == 0 || byte < 0x20 || byte == 0x7f) {
-      line.push_back('?');
-      ++i;
-      continue;
-    }
-    line.append(message.substr(i, length));
-    i += length;
-  }
+  std::string line =
+      absl::StrCat(Timestamp(), " ", LevelName(level), " ",
+                   std::string(component), ": ", PrintableLogText(message));
   line.push_back('\n');
   // One write per line; a short write on stderr is not worth retrying.
   [[maybe_unused]] ssize_t written =

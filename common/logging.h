@@ -28,6 +28,10 @@ void SetMinLogLevel(LogLevel level);
 
 // `key=value` for a log line; the value is quoted when it has spaces.
 std::string LogField(std::string_view key, std::string_view value);
+// `text` as Log writes it: control characters and bytes that are not
+// well-formed UTF-8 become '?' (for other sinks of log-like text, such as
+// the journal's MESSAGE).
+std::string PrintableLogText(std::string_view text);
 
 template <typename... Args>
 void LogInfo(std::string_view component, const Args&... args) {

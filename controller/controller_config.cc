@@ -133,10 +133,29 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          "created 0600, reopened on SIGHUP for logrotate); empty: no audit "
          "records. Never a raw token, at most its hash prefix",
          StoreString(&c->audit_file)});
+  t.Add({"audit", "journald", "", "auto",
+         "also write every audit record to the journal with structured "
+         "fields (SYSLOG_IDENTIFIER=porthole-audit, PORTHOLE_*): true, "
+         "false, or auto (when running as a systemd service)",
+         [c](const std::string& v) -> absl::Status {
+           if (v == "auto") {
+             c->audit_journald.reset();
+             return absl::OkStatus();
+           }
+           absl::StatusOr<bool> on = ParseBool(v);
+           if (!on.ok()) return on.status();
+           c->audit_journald = *on;
+           return absl::OkStatus();
+         }});
   t.Add({"cluster", "member_ttl", "", "5",
          "seconds a replica that stopped renewing its membership (crashed, "
          "cut off from etcd) keeps its hosts before the others take them",
          StoreDuration(&c->cluster.member_ttl)});
+  t.Add({"cluster", "session_refresh", "", "10",
+         "seconds between refreshes of the byte counts of this replica's "
+         "console sessions in etcd (what a listing through another replica "
+         "shows); new and ended sessions are written at once",
+         StoreDuration(&c->cluster.session_refresh)});
   t.Add({"consoleauth", "token_ttl", "", "600",
          "seconds a console token stays valid",
          StoreInteger(&c->api.consoles.token_ttl_seconds, 1, 86400L * 7)});

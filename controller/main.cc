@@ -26,6 +26,9 @@
 #include "controller/proxy/console_proxy.h"
 #include "controller/sessions/console_session_registry.h"
 #include "controller/sessions/file_audit_log.h"
+#include "controller/sessions/journald_audit_log.h"
+#include "controller/sessions/local_session_directory.h"
+#include "controller/sessions/tee_audit_log.h"
 #include "controller/tokens/token_store_factory.h"
 
 namespace porthole::controller {
@@ -111,12 +114,20 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
       config.token_store, config.token_store_options.timeout, config.cluster);
   if (!cluster.ok()) return Fail(cluster.status());
 
-  std::unique_ptr<AuditLog> audit;
+  std::vector<std::unique_ptr<AuditLog>> audit_logs;
   if (!config.audit_file.empty()) {
     absl::StatusOr<std::unique_ptr<FileAuditLog>> opened =
         FileAuditLog::Open(config.audit_file);
     if (!opened.ok()) return Fail(opened.status(), 2);
-    audit = *std::move(opened);
+    audit_logs.push_back(*std::move(opened));
+  }
+  if (config.audit_journald.value_or(RunningUnderSystemd())) {
+    audit_logs.push_back(std::make_unique<JournaldAuditLog>());
+  }
+  std::unique_ptr<AuditLog> audit;
+  if (audit_logs.size() == 1) audit = std::move(audit_logs.front());
+  if (audit_logs.size() > 1) {
+    audit = std::make_unique<TeeAuditLog>(std::move(audit_logs));
   }
   // This replica's live sessions: the proxy registers them, the admin API
   // lists and ends them.
@@ -139,7 +150,13 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
       *cluster ? (*cluster)->index() : nullptr,
       *cluster ? (*cluster)->name() : "");
   if (*cluster) (*cluster)->Join(&fleet);
-  // Before the fleet goes, on every path: membership changes call it.
+  // The admin API ends and lists every replica's sessions when they share
+  // etcd, this one's otherwise.
+  LocalSessionDirectory local_sessions(&sessions);
+  SessionDirectory* session_directory =
+      *cluster ? (*cluster)->ShareSessions(&sessions) : &local_sessions;
+  // Before the fleet and the registry go, on every path: membership
+  // changes call the fleet, the session publisher reads the registry.
   absl::Cleanup leave_cluster = [&cluster] {
     if (*cluster) (*cluster)->Leave();
   };
@@ -149,7 +166,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
   }
 
   ApiHandler api(config.api, authenticator.get(), &fleet, tokens, policy->get(),
-                 &sessions, audit.get());
+                 session_directory, audit.get());
   // The one event loop of every listener; declared before the servers so
   // that it goes after them, and stopped explicitly once they have stopped.
   net::EventLoop loop(config.network_threads);

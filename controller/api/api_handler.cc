@@ -159,13 +159,17 @@ HttpResponse RunRoute(const RequestContext& context, const Route& route,
       break;
     case RouteId::kConsoleSessionDelete:
     case RouteId::kServerConsoleSessionsDelete: {
-      absl::Status ended =
-          route.id == RouteId::kConsoleSessionDelete
-              ? EndConsoleSession(context, route.param, services)
-              : EndServerConsoleSessions(context, route.param, services);
-      if (!ended.ok()) return FaultFromStatus(ended);
+      absl::StatusOr<int> ended = 204;
+      if (route.id == RouteId::kConsoleSessionDelete) {
+        ended = EndConsoleSession(context, route.param, services);
+      } else if (absl::Status s =
+                     EndServerConsoleSessions(context, route.param, services);
+                 !s.ok()) {
+        ended = s;
+      }
+      if (!ended.ok()) return FaultFromStatus(ended.status());
       HttpResponse response;
-      response.status = 204;
+      response.status = *ended;
       return response;
     }
     case RouteId::kNotFound:
@@ -179,8 +183,8 @@ HttpResponse RunRoute(const RequestContext& context, const Route& route,
 
 ApiHandler::ApiHandler(ApiConfig config, const Authenticator* authenticator,
                        ServerDirectory* servers, TokenStore* tokens,
-                       const PolicyEnforcer* policy,
-                       ConsoleSessionRegistry* sessions, AuditLog* audit)
+                       const PolicyEnforcer* policy, SessionDirectory* sessions,
+                       AuditLog* audit)
     : config_(std::move(config)),
       authenticator_(authenticator),
       servers_(servers),

@@ -12,7 +12,7 @@
 #include "controller/http/http_message.h"
 #include "controller/policy/policy_enforcer.h"
 #include "controller/sessions/audit_log.h"
-#include "controller/sessions/console_session_registry.h"
+#include "controller/sessions/session_directory.h"
 #include "controller/tokens/token_store.h"
 
 namespace porthole::controller {
@@ -51,8 +51,7 @@ class ApiHandler {
   ApiHandler(ApiConfig config, const Authenticator* authenticator,
              ServerDirectory* servers, TokenStore* tokens,
              const PolicyEnforcer* policy = nullptr,
-             ConsoleSessionRegistry* sessions = nullptr,
-             AuditLog* audit = nullptr);
+             SessionDirectory* sessions = nullptr, AuditLog* audit = nullptr);
 
   HttpResponse Handle(const HttpRequest& request) const;
 
@@ -72,8 +71,8 @@ class ApiHandler {
   TokenStore* tokens_;
   std::unique_ptr<PolicyEnforcer> default_policy_;  // when none was given
   const PolicyEnforcer* policy_;
-  ConsoleSessionRegistry* sessions_;  // /porthole/v1; null: none here
-  AuditLog* audit_;                   // null: no audit records
+  SessionDirectory* sessions_;  // /porthole/v1; null: none here
+  AuditLog* audit_;             // null: no audit records
   ConsoleIssuer issuer_;
   // Behind a pointer: Handle() is const, the buckets change.
   std::unique_ptr<RateLimiter> console_urls_;

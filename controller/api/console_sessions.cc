@@ -27,6 +27,16 @@ void AuditAdminEnd(const RequestContext& context, const ApiServices& services,
       absl::Now()));
 }
 
+absl::Status DirectoryUnavailable(const absl::Status& cause,
+                                  const RequestContext& context) {
+  LogError("api", "console session directory unavailable ",
+           LogField("request_id", context.request_id), " ",
+           LogField("error", cause.ToString()));
+  return absl::UnavailableError(
+      "The console session directory is unavailable. Please try again "
+      "later.");
+}
+
 }  // namespace
 
 Json ConsoleSessionJson(const ConsoleSessionSnapshot& session) {
@@ -59,7 +69,10 @@ absl::StatusOr<Json> ListConsoleSessions(const RequestContext& context,
   }
   Json list = Json::array();
   if (services.sessions != nullptr) {
-    for (const ConsoleSessionSnapshot& s : services.sessions->List(filter)) {
+    absl::StatusOr<std::vector<ConsoleSessionSnapshot>> sessions =
+        services.sessions->List(filter);
+    if (!sessions.ok()) return DirectoryUnavailable(sessions.status(), context);
+    for (const ConsoleSessionSnapshot& s : *sessions) {
       list.push_back(ConsoleSessionJson(s));
     }
   }
@@ -68,15 +81,20 @@ absl::StatusOr<Json> ListConsoleSessions(const RequestContext& context,
   return body;
 }
 
-absl::Status EndConsoleSession(const RequestContext& context,
-                               std::string_view id,
-                               const ApiServices& services) {
+absl::StatusOr<int> EndConsoleSession(const RequestContext& context,
+                                      std::string_view id,
+                                      const ApiServices& services) {
   absl::Status allowed =
       Authorize(context, kConsoleSessionsDeletePolicy, CallerTarget(context));
   if (!allowed.ok()) return allowed;
   const std::string session(id);
-  if (services.sessions == nullptr ||
-      !services.sessions->End(session, SessionEnd::kEndedByAdmin)) {
+  using Outcome = SessionDirectory::EndOutcome;
+  absl::StatusOr<Outcome> outcome = Outcome::kNotFound;
+  if (services.sessions != nullptr) {
+    outcome = services.sessions->End(session, SessionEnd::kEndedByAdmin);
+  }
+  if (!outcome.ok()) return DirectoryUnavailable(outcome.status(), context);
+  if (*outcome == Outcome::kNotFound) {
     return absl::NotFoundError(
         absl::StrCat("Console session ", session, " could not be found."));
   }
@@ -84,8 +102,9 @@ absl::Status EndConsoleSession(const RequestContext& context,
   LogInfo("api", "console session ended by admin ",
           LogField("request_id", context.request_id), " ",
           LogField("session", session), " ",
-          LogField("user", context.principal.user_id));
-  return absl::OkStatus();
+          LogField("confirmed", *outcome == Outcome::kEnded ? "yes" : "no"),
+          " ", LogField("user", context.principal.user_id));
+  return *outcome == Outcome::kEnded ? 204 : 202;
 }
 
 absl::Status EndServerConsoleSessions(const RequestContext& context,
@@ -97,7 +116,10 @@ absl::Status EndServerConsoleSessions(const RequestContext& context,
   const std::string server(server_id);
   size_t ended = 0;
   if (services.sessions != nullptr) {
-    ended = services.sessions->EndForServer(server, SessionEnd::kEndedByAdmin);
+    absl::StatusOr<size_t> done =
+        services.sessions->EndForServer(server, SessionEnd::kEndedByAdmin);
+    if (!done.ok()) return DirectoryUnavailable(done.status(), context);
+    ended = *done;
   }
   AuditAdminEnd(context, services, "", server, ended);
   LogInfo("api", "console sessions of a server ended by admin ",

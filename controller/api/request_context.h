@@ -14,7 +14,7 @@
 #include "controller/policy/policy_credentials.h"
 #include "controller/policy/policy_rule_set.h"
 #include "controller/sessions/audit_log.h"
-#include "controller/sessions/console_session_registry.h"
+#include "controller/sessions/session_directory.h"
 #include "controller/tokens/token_store.h"
 
 namespace porthole::controller {
@@ -41,8 +41,8 @@ struct ApiServices {
   ServerDirectory& servers;
   TokenStore& tokens;
   const ConsoleIssuer& issuer;
-  ConsoleSessionRegistry* sessions;  // null: no live sessions here
-  AuditLog* audit;                   // null: no audit records
+  SessionDirectory* sessions;  // null: no live sessions here
+  AuditLog* audit;             // null: no audit records
 };
 
 }  // namespace porthole::controller

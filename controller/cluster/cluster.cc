@@ -8,6 +8,13 @@
 #include "controller/etcd/etcd_store_options.h"
 
 namespace porthole::controller {
+namespace {
+
+// How long DELETE .../console-sessions/{id} waits for another replica to
+// end its session.
+constexpr absl::Duration kSessionEndWait = absl::Seconds(2);
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Open(
     std::string_view store_url, absl::Duration call_timeout,
@@ -62,7 +69,20 @@ bool Cluster::Join(Fleet* fleet) {
   return joined;
 }
 
+SessionDirectory* Cluster::ShareSessions(ConsoleSessionRegistry* registry) {
+  session_publisher_ = std::make_unique<SessionPublisher>(
+      client_.get(), keys_, registry, membership_.get(),
+      options_.session_refresh);
+  session_publisher_->Start();
+  session_directory_ = std::make_unique<EtcdSessionDirectory>(
+      client_.get(), keys_, registry, options_.name, kSessionEndWait);
+  session_directory_->Start();
+  return session_directory_.get();
+}
+
 void Cluster::Leave() {
+  if (session_publisher_ != nullptr) session_publisher_->Stop();
+  if (session_directory_ != nullptr) session_directory_->Stop();
   if (membership_ != nullptr) membership_->Leave();
 }
 

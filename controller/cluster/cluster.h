@@ -8,16 +8,21 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "controller/cluster/etcd_fleet_index.h"
+#include "controller/cluster/etcd_session_directory.h"
 #include "controller/cluster/membership.h"
+#include "controller/cluster/session_publisher.h"
 #include "controller/etcd/etcd_client.h"
 #include "controller/fleet/fleet.h"
+#include "controller/sessions/console_session_registry.h"
+#include "controller/sessions/session_directory.h"
 
 namespace porthole::controller {
 
 // This replica's part in a deployment of several that share one etcd (the
-// etcd token store's): its membership and the fleet index, on an etcd
-// client of their own. A replica whose token store is not on etcd is alone
-// and has no Cluster. Not copyable; Leave before the fleet stops.
+// etcd token store's): its membership, the fleet index and the console
+// sessions every replica can list and end, on an etcd client of their own.
+// A replica whose token store is not on etcd is alone and has no Cluster.
+// Not copyable; Leave before the fleet and the session registry go.
 class Cluster {
  public:
   // Nullptr when `store_url` is not an etcd URL. Errors: the URL is bad or
@@ -38,6 +43,11 @@ class Cluster {
   // false (logged) when it did not, and the fleet follows every host until
   // the first membership arrives.
   bool Join(Fleet* fleet);
+  // After Join: publishes `registry`'s sessions and answers the admin API
+  // for every replica's. The directory lives as long as this.
+  SessionDirectory* ShareSessions(ConsoleSessionRegistry* registry);
+  // Stops sharing sessions (their records go with the membership lease)
+  // and leaves.
   void Leave();
 
  private:
@@ -49,6 +59,8 @@ class Cluster {
   const ClusterKeys keys_;
   EtcdFleetIndex index_;
   std::unique_ptr<Membership> membership_;
+  std::unique_ptr<SessionPublisher> session_publisher_;
+  std::unique_ptr<EtcdSessionDirectory> session_directory_;
 };
 
 }  // namespace porthole::controller

@@ -73,6 +73,11 @@ std::vector<std::string> Membership::members() const {
   return {members_.begin(), members_.end()};
 }
 
+int64_t Membership::lease() const {
+  absl::MutexLock lock(&mu_);
+  return lease_;
+}
+
 void Membership::KeepMembership() {
   const absl::Duration period =
       absl::Seconds(TtlSeconds(options_.member_ttl)) / 3;

@@ -25,6 +25,9 @@ struct ClusterOptions {
   // How long a replica that stopped renewing (crashed, cut off) keeps its
   // hosts before the others take them.
   absl::Duration member_ttl = absl::Seconds(5);
+  // How often this replica refreshes the byte counts of its published
+  // sessions (what a listing through another replica shows).
+  absl::Duration session_refresh = absl::Seconds(10);
 };
 
 // This replica's membership: the key PREFIX/fleet/members/NAME on a lease
@@ -57,6 +60,9 @@ class Membership {
 
   const std::string& name() const { return options_.name; }
   std::vector<std::string> members() const;
+  // The lease this replica's key is on (0 while not registered): keys put
+  // on it (the replica's published sessions) go when the replica does.
+  int64_t lease() const;
 
  private:
   void KeepMembership();

@@ -73,8 +73,8 @@ absl::Status ToStatus(std::string_view what, const grpc::Status& status) {
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return absl::UnavailableError(
-          absl::StrCat("etcd token store unavailable: ", std::string(what),
-                       ": ", std::string(status.error_message())));
+          absl::StrCat("etcd unavailable: ", std::string(what), ": ",
+                       std::string(status.error_message())));
     default:
       return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                           absl::StrCat("etcd ", std::string(what), ": ",

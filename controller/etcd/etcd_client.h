@@ -21,7 +21,7 @@ namespace porthole::controller {
 // reconnects by itself (backoff capped at one second), so the client
 // recovers when etcd does, without being reopened. Thread-safe.
 //
-// Errors: UNAVAILABLE ("etcd token store unavailable: ...") when no member
+// Errors: UNAVAILABLE ("etcd unavailable: ...") when no member
 // answered in time, whatever gRPC said (UNAVAILABLE, DEADLINE_EXCEEDED);
 // etcd's own refusals keep gRPC's code ("requested lease not found" is
 // NOT_FOUND).

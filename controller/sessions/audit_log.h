@@ -22,9 +22,9 @@ struct AuditRecord {
 };
 
 // Where audit records go. Implementations: FileAuditLog (JSON lines,
-// `[audit] file`); journald with structured fields is a later slice of
-// issue 13. Write must not throw and is called from the API's threads and
-// the proxy's event loop; implementations are thread-safe.
+// `[audit] file`), JournaldAuditLog (structured journal entries, `[audit]
+// journald`), TeeAuditLog (both). Write must not throw and is called from the
+// API's threads and the proxy's event loop; implementations are thread-safe.
 class AuditLog {
  public:
   virtual ~AuditLog() = default;

@@ -24,6 +24,7 @@ ConsoleSessionRegistry::Registration ConsoleSessionRegistry::Add(
   std::string id = info.id;
   absl::MutexLock lock(&mu_);
   sessions_[id] = Entry{std::move(info), bytes, std::move(end)};
+  ++generation_;
   return Registration(this, std::move(id));
 }
 
@@ -109,9 +110,24 @@ size_t ConsoleSessionRegistry::size() const {
   return sessions_.size();
 }
 
+uint64_t ConsoleSessionRegistry::generation() const {
+  absl::MutexLock lock(&mu_);
+  return generation_;
+}
+
+uint64_t ConsoleSessionRegistry::AwaitChange(uint64_t seen,
+                                             absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto changed = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return generation_ != seen;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
+  return generation_;
+}
+
 void ConsoleSessionRegistry::Remove(const std::string& id) {
   absl::MutexLock lock(&mu_);
-  sessions_.erase(id);
+  if (sessions_.erase(id) > 0) ++generation_;
 }
 
 }  // namespace porthole::controller

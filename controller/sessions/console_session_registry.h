@@ -102,6 +102,13 @@ class ConsoleSessionRegistry {
   size_t count_for_token(const std::string& token_hash) const;
   size_t size() const;
 
+  // Counts every session added or removed: what a publisher of the
+  // registry compares to know whether it changed.
+  uint64_t generation() const;
+  // Waits until generation() differs from `seen` or `timeout` passes;
+  // the generation then.
+  uint64_t AwaitChange(uint64_t seen, absl::Duration timeout) const;
+
  private:
   struct Entry {
     ConsoleSessionInfo info;
@@ -112,6 +119,7 @@ class ConsoleSessionRegistry {
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> sessions_ ABSL_GUARDED_BY(mu_);
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace porthole::controller

@@ -137,7 +137,7 @@ TEST(EtcdTokenStore, EtcdDown_ErrorsWithinTheDeadline_BackWithoutReopening) {
     const auto took = Clock::now() - start;
     EXPECT_EQ(inserted.code(), absl::StatusCode::kUnavailable) << inserted;
     EXPECT_THAT(std::string(inserted.message()),
-                HasSubstr("etcd token store unavailable"));
+                HasSubstr("etcd unavailable"));
     EXPECT_EQ(found.status().code(), absl::StatusCode::kUnavailable);
     EXPECT_EQ(store->DeleteForInstance(kServerB).status().code(),
               absl::StatusCode::kUnavailable);
