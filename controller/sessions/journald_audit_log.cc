@@ -51,9 +51,10 @@ std::vector<std::string> JournalFields(const AuditRecord& record) {
     fields.push_back(absl::StrCat(FieldName(key), "=", text));
   }
   fields.push_back(absl::StrCat("MESSAGE=", PrintableLogText(message)));
-  fields.push_back("PRIORITY=6");
-  fields.push_back("SYSLOG_IDENTIFIER=porthole-audit");
-  fields.push_back(absl::StrCat("MESSAGE_ID=", std::string(MessageId(record.event))));
+  fields.emplace_back("PRIORITY=6");
+  fields.emplace_back("SYSLOG_IDENTIFIER=porthole-audit");
+  fields.push_back(
+      absl::StrCat("MESSAGE_ID=", std::string(MessageId(record.event))));
   fields.push_back(absl::StrCat("PORTHOLE_EVENT=", record.event));
   return fields;
 }

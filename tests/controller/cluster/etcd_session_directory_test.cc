@@ -142,7 +142,8 @@ TEST_F(EtcdSessionDirectoryTest, EitherReplica_ListsBoth_ByteCountsRefresh) {
   // An ended session leaves every listing.
   one.Close();
   const std::vector<std::string> only_two = {std::string(kTwo) + "@b"};
-  EXPECT_TRUE(WaitListed(*b_, only_two)) << ::testing::PrintToString(Listed(*b_));
+  EXPECT_TRUE(WaitListed(*b_, only_two))
+      << ::testing::PrintToString(Listed(*b_));
 }
 
 TEST_F(EtcdSessionDirectoryTest, EndThroughOtherReplica_EndsItThere) {

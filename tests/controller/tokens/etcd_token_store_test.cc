@@ -136,8 +136,7 @@ TEST(EtcdTokenStore, EtcdDown_ErrorsWithinTheDeadline_BackWithoutReopening) {
     auto found = store->FindValid(HashConsoleToken(before), 0);
     const auto took = Clock::now() - start;
     EXPECT_EQ(inserted.code(), absl::StatusCode::kUnavailable) << inserted;
-    EXPECT_THAT(std::string(inserted.message()),
-                HasSubstr("etcd unavailable"));
+    EXPECT_THAT(std::string(inserted.message()), HasSubstr("etcd unavailable"));
     EXPECT_EQ(found.status().code(), absl::StatusCode::kUnavailable);
     EXPECT_EQ(store->DeleteForInstance(kServerB).status().code(),
               absl::StatusCode::kUnavailable);
