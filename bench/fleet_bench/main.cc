@@ -12,6 +12,7 @@
 //
 //   fleet_bench [--hosts 10000] [--servers 40] [--heartbeat-ms 1000]
 //               [--loops N] [--membership]
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -61,6 +62,14 @@ void PrintMembershipChange(const MembershipChangeFigures& f) {
       f.dropped, f.stop_seconds, f.stop_cpu_seconds);
 }
 
+// The bytes malloc handed out and not yet freed, in every arena and in
+// mmapped blocks: the RSS less the allocator's free chunks (fragmentation)
+// and the threads' stacks.
+size_t HeapInUse() {
+  const struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
+
 int Run(const SimulatedFleet& sim, bool membership) {
   SetMinLogLevel(LogLevel::kWarning);
   RaiseFileLimit();
@@ -99,6 +108,7 @@ int Run(const SimulatedFleet& sim, bool membership) {
   options.timeout = absl::Seconds(30);
   options.completion_loops = static_cast<size_t>(sim.loops);
   const long rss0 = testing::ProcStatusField(0, "VmRSS");
+  const size_t heap0 = HeapInUse();
   const long threads0 = testing::ProcStatusField(0, "Threads");
   controller::Fleet fleet(options, nullptr);
   const auto t0 = Clock::now();
@@ -114,6 +124,7 @@ int Run(const SimulatedFleet& sim, bool membership) {
   std::this_thread::sleep_for(std::chrono::seconds(10));
   const double heartbeat_cpu = (OwnCpuSeconds() - cpu0) / 10;
   const long rss1 = testing::ProcStatusField(0, "VmRSS");
+  const size_t heap1 = HeapInUse();
   const long threads1 = testing::ProcStatusField(0, "Threads");
 
   std::mt19937 random(42);
@@ -142,6 +153,10 @@ int Run(const SimulatedFleet& sim, bool membership) {
   std::printf("| RSS added | %.1f MiB (%.1f KiB per host) |\n",
               (rss1 - rss0) / 1024.0,
               static_cast<double>(rss1 - rss0) / sim.hosts);
+  std::printf(
+      "| heap in use added (mallinfo2) | %.1f MiB (%.1f KiB per host) |\n",
+      static_cast<double>(heap1 - heap0) / (1 << 20),
+      static_cast<double>(heap1 - heap0) / 1024 / sim.hosts);
   std::printf("| threads | %ld before the fleet, %ld following every host |\n",
               threads0, threads1);
   std::printf("| CPU in the steady state (heartbeats) | %.1f%% of a core |\n",
