@@ -32,6 +32,7 @@
 #include "bench/fleet_bench/membership_change.h"
 #include "bench/fleet_bench/simulated_agents.h"
 #include "common/logging.h"
+#include "controller/fleet/agent_channel.h"
 #include "controller/fleet/fleet.h"
 #include "tests/support/child_process.h"
 #include "tests/support/proc_status.h"
@@ -185,6 +186,7 @@ int main(int argc, char** argv) {
   namespace bench = porthole::bench;
   // As porthole-controller's main does (see there).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  porthole::controller::TurnOffGrpcFixedReadBlocks();
   bench::SimulatedFleet sim;
   sim.hosts = std::stoi(bench::FlagValue(argc, argv, "hosts", "10000"));
   sim.servers = std::stoi(bench::FlagValue(argc, argv, "servers", "40"));
