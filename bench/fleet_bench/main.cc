@@ -3,7 +3,8 @@
 // simulated agent over gRPC, each at its own loopback address; this process
 // runs one Fleet, as porthole-controller does, and reports:
 //   - time to full inventory (every agent's SNAPSHOT applied);
-//   - memory (RSS) and threads of this process, per followed host;
+//   - memory (RSS, and the heap in use) and threads of this process, per
+//     followed host;
 //   - CPU spent on the agents' heartbeats in the steady state;
 //   - lookup latency (Fleet::Find on a known server) and the fan-out a miss
 //     costs (ListDomains to every agent);
