@@ -18,6 +18,7 @@
 #include "controller/auth/tokens_file_authenticator.h"
 #include "controller/cluster/cluster.h"
 #include "controller/controller_config.h"
+#include "controller/fleet/agent_channel.h"
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
 #include "controller/keystone/keystone_authenticator.h"
@@ -281,5 +282,6 @@ int main(int argc, char** argv) {
   // a quarter of the fleet's CPU, ~5 KiB per agent, and doubled the time to
   // full inventory (docs/benchmarks.md, fleet). Unit tests keep the check.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  porthole::controller::TurnOffGrpcFixedReadBlocks();
   return porthole::controller::Main(argc, argv);
 }

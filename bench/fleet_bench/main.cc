@@ -3,7 +3,8 @@
 // simulated agent over gRPC, each at its own loopback address; this process
 // runs one Fleet, as porthole-controller does, and reports:
 //   - time to full inventory (every agent's SNAPSHOT applied);
-//   - memory (RSS) and threads of this process, per followed host;
+//   - memory (RSS, and the heap in use) and threads of this process, per
+//     followed host;
 //   - CPU spent on the agents' heartbeats in the steady state;
 //   - lookup latency (Fleet::Find on a known server) and the fan-out a miss
 //     costs (ListDomains to every agent);
@@ -12,6 +13,7 @@
 //
 //   fleet_bench [--hosts 10000] [--servers 40] [--heartbeat-ms 1000]
 //               [--loops N] [--membership]
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@
 #include "bench/fleet_bench/membership_change.h"
 #include "bench/fleet_bench/simulated_agents.h"
 #include "common/logging.h"
+#include "controller/fleet/agent_channel.h"
 #include "controller/fleet/fleet.h"
 #include "tests/support/child_process.h"
 #include "tests/support/proc_status.h"
@@ -59,6 +62,14 @@ void PrintMembershipChange(const MembershipChangeFigures& f) {
       "| r3 joins: hosts r1 drops, until stopped, CPU | %zu, %.2f s, "
       "%.2f CPU s |\n",
       f.dropped, f.stop_seconds, f.stop_cpu_seconds);
+}
+
+// The bytes malloc handed out and not yet freed, in every arena and in
+// mmapped blocks: the RSS less the allocator's free chunks (fragmentation)
+// and the threads' stacks.
+size_t HeapInUse() {
+  const struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
 }
 
 int Run(const SimulatedFleet& sim, bool membership) {
@@ -99,6 +110,7 @@ int Run(const SimulatedFleet& sim, bool membership) {
   options.timeout = absl::Seconds(30);
   options.completion_loops = static_cast<size_t>(sim.loops);
   const long rss0 = testing::ProcStatusField(0, "VmRSS");
+  const size_t heap0 = HeapInUse();
   const long threads0 = testing::ProcStatusField(0, "Threads");
   controller::Fleet fleet(options, nullptr);
   const auto t0 = Clock::now();
@@ -114,6 +126,7 @@ int Run(const SimulatedFleet& sim, bool membership) {
   std::this_thread::sleep_for(std::chrono::seconds(10));
   const double heartbeat_cpu = (OwnCpuSeconds() - cpu0) / 10;
   const long rss1 = testing::ProcStatusField(0, "VmRSS");
+  const size_t heap1 = HeapInUse();
   const long threads1 = testing::ProcStatusField(0, "Threads");
 
   std::mt19937 random(42);
@@ -142,6 +155,10 @@ int Run(const SimulatedFleet& sim, bool membership) {
   std::printf("| RSS added | %.1f MiB (%.1f KiB per host) |\n",
               (rss1 - rss0) / 1024.0,
               static_cast<double>(rss1 - rss0) / sim.hosts);
+  std::printf(
+      "| heap in use added (mallinfo2) | %.1f MiB (%.1f KiB per host) |\n",
+      static_cast<double>(heap1 - heap0) / (1 << 20),
+      static_cast<double>(heap1 - heap0) / 1024 / sim.hosts);
   std::printf("| threads | %ld before the fleet, %ld following every host |\n",
               threads0, threads1);
   std::printf("| CPU in the steady state (heartbeats) | %.1f%% of a core |\n",
@@ -170,6 +187,7 @@ int main(int argc, char** argv) {
   namespace bench = porthole::bench;
   // As porthole-controller's main does (see there).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  porthole::controller::TurnOffGrpcFixedReadBlocks();
   bench::SimulatedFleet sim;
   sim.hosts = std::stoi(bench::FlagValue(argc, argv, "hosts", "10000"));
   sim.servers = std::stoi(bench::FlagValue(argc, argv, "servers", "40"));

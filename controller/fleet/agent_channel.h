@@ -21,10 +21,22 @@ struct BackoffOptions {
   absl::Duration max = absl::Seconds(10);
 };
 
+// For a process that follows many agents (the controller, fleet_bench): call
+// first thing in main(), before any gRPC call, since gRPC reads its
+// experiments once. gRPC 1.51's default experiment "tcp_read_chunks" reads
+// into fixed 8 KiB blocks and keeps the unread rest of the last one for the
+// next read, so every idle connection holds 8 KiB (a watch stream is idle
+// but for a heartbeat a second). Turned off (in GRPC_EXPERIMENTS, beside
+// whatever it already names), reads take the chunk sizes NewAgentChannel
+// sets. Not thread-safe (setenv).
+void TurnOffGrpcFixedReadBlocks();
+
 // The one way a controller opens a channel to an agent: keepalive pings
 // every 10 s (a hung agent is noticed within ~15 s, even with no call in
-// flight), reconnects with `backoff`, and no per-channel extras (channelz,
-// BDP probing) that cost memory or pings across thousands of agents.
+// flight), reconnects with `backoff`, reads into small chunks (1 KiB at
+// most; see TurnOffGrpcFixedReadBlocks), and no per-channel extras
+// (channelz, BDP probing) that cost memory or pings across thousands of
+// agents.
 std::shared_ptr<grpc::Channel> NewAgentChannel(
     const std::string& address,
     const std::shared_ptr<grpc::ChannelCredentials>& credentials,

@@ -1,10 +1,12 @@
 #include "controller/fleet/server_inventory.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/text.h"
+#include "common/uuid.h"
 #include "porthole/agent/v1/contract.h"
 
 namespace porthole::controller {
@@ -38,10 +40,12 @@ std::vector<GoneServer> ServerInventory::Apply(
       break;
     case v1::CHANGE_TYPE_UNDEFINED:
       for (const v1::Domain& d : message.domains()) {
-        auto it = servers_.find(d.uuid());
+        const std::optional<absl::uint128> uuid = UuidBits(d.uuid());
+        if (!uuid) continue;
+        auto it = servers_.find(*uuid);
         if (it != servers_.end() && it->second.host == agent) {
+          gone.push_back({UuidText(*uuid), "undefined"});
           EraseLocked(it);
-          gone.push_back({d.uuid(), "undefined"});
         }
       }
       break;
@@ -97,14 +101,19 @@ void ServerInventory::MarkAgentDown(std::string_view agent) {
 void ServerInventory::ReplaceLocked(AgentMap::iterator agent,
                                     const v1::WatchDomainsResponse& message,
                                     std::vector<GoneServer>* gone) {
-  std::set<std::string_view> listed;
-  for (const v1::Domain& d : message.domains()) listed.insert(d.uuid());
+  std::set<absl::uint128> listed;
+  for (const v1::Domain& d : message.domains()) {
+    if (std::optional<absl::uint128> uuid = UuidBits(d.uuid())) {
+      listed.insert(*uuid);
+    }
+  }
   std::vector<RecordMap::iterator> missing;
   for (RecordMap::iterator server : agent->second.servers) {
     if (!listed.contains(server->first)) missing.push_back(server);
   }
   for (RecordMap::iterator server : missing) {
-    gone->push_back({server->first, "missing from its agent's snapshot"});
+    gone->push_back(
+        {UuidText(server->first), "missing from its agent's snapshot"});
     EraseLocked(server);
   }
   for (const v1::Domain& d : message.domains()) {
@@ -115,8 +124,10 @@ void ServerInventory::ReplaceLocked(AgentMap::iterator agent,
 void ServerInventory::UpsertLocked(AgentMap::iterator agent,
                                    const v1::Domain& domain, bool connected,
                                    std::vector<GoneServer>* gone) {
+  const std::optional<absl::uint128> uuid = UuidBits(domain.uuid());
+  if (!uuid) return;
   const std::string_view name = agent->first;
-  auto it = servers_.find(domain.uuid());
+  auto it = servers_.find(*uuid);
   if (it != servers_.end() && it->second.host != name) {
     const Record& other = it->second;
     // The same server on two hosts happens during a migration: the active
@@ -126,20 +137,22 @@ void ServerInventory::UpsertLocked(AgentMap::iterator agent,
       return;
     }
     gone->push_back(
-        {domain.uuid(), absl::StrCat("moved from ", ToAbsl(other.host), " to ",
-                                     ToAbsl(name))});
+        {UuidText(*uuid), absl::StrCat("moved from ", ToAbsl(other.host),
+                                       " to ", ToAbsl(name))});
     EraseLocked(it);
     it = servers_.end();
   } else if (it != servers_.end() && v1::IsActive(it->second.state) &&
              !v1::IsActive(domain.state())) {
-    gone->push_back({domain.uuid(), "stopped"});
+    gone->push_back({UuidText(*uuid), "stopped"});
   }
   if (it == servers_.end()) {
-    it = servers_.try_emplace(domain.uuid()).first;
+    it = servers_.try_emplace(*uuid).first;
     agent->second.servers.push_back(it);
   }
   Record& record = it->second;
-  domain.SerializeToString(&record.domain);
+  v1::Domain without_uuid = domain;
+  without_uuid.clear_uuid();
+  without_uuid.SerializeToString(&record.domain);
   record.host = name;
   record.state = domain.state();
   record.host_connected = connected;
@@ -158,29 +171,30 @@ void ServerInventory::DisconnectLocked(AgentState& agent) {
   }
 }
 
-Server ServerInventory::ToServer(const Record& record) {
+Server ServerInventory::ToServer(RecordMap::const_reference server_entry) {
+  const auto& [uuid, record] = server_entry;
   Server server;
   server.domain.ParseFromString(record.domain);
+  server.domain.set_uuid(UuidText(uuid));
   server.host = std::string(record.host);
   server.host_connected = record.host_connected;
   return server;
 }
 
 std::optional<Server> ServerInventory::Find(std::string_view uuid) const {
-  const std::string id = AsciiLower(uuid);
+  const std::optional<absl::uint128> bits = UuidBits(uuid);
+  if (!bits) return std::nullopt;
   absl::MutexLock lock(&mu_);
-  auto it = servers_.find(id);
+  auto it = servers_.find(*bits);
   if (it == servers_.end()) return std::nullopt;
-  return ToServer(it->second);
+  return ToServer(*it);
 }
 
 std::vector<Server> ServerInventory::List() const {
   absl::MutexLock lock(&mu_);
   std::vector<Server> servers;
   servers.reserve(servers_.size());
-  for (const auto& [uuid, record] : servers_) {
-    servers.push_back(ToServer(record));
-  }
+  for (const auto& server : servers_) servers.push_back(ToServer(server));
   return servers;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -57,8 +58,9 @@ class ServerInventory {
   // host_connected = false; HEARTBEAT changes nothing (see Confirm). A server
   // leaving an active state is gone; a server arriving from another host is
   // gone from there (moved), unless it arrives inactive while the other host's
-  // copy is active and connected (the source side of a migration). Returns the
-  // servers to revoke.
+  // copy is active and connected (the source side of a migration). A domain
+  // whose uuid is not a UUID (the contract's shape) is ignored: no lookup
+  // could name it. Returns the servers to revoke, their uuids in lowercase.
   std::vector<GoneServer> Apply(std::string_view agent,
                                 const agent::v1::WatchDomainsResponse& message);
   // A HEARTBEAT from `agent`, received `at`: its servers here were current
@@ -95,14 +97,19 @@ class ServerInventory {
   // One server as kept: its agent's Domain message in wire form, parsed
   // again by Find and List (~1 us). A parsed Domain holds each string in an
   // allocation of its own; the wire form is one (docs/benchmarks.md, fleet
-  // run 2). `state` is kept apart for the upsert rules.
+  // run 2). The uuid is the map's key, as its 128 bits (UuidBits), and left
+  // out of the wire form: the text held twice cost ~65 bytes a server
+  // (docs/benchmarks.md, fleet run 3). `state` is kept apart for the upsert
+  // rules.
   struct Record {
-    std::string domain;     // agent::v1::Domain, serialized
+    std::string domain;     // agent::v1::Domain without its uuid, serialized
     std::string_view host;  // its agent: the key of that agent in agents_
     agent::v1::DomainState state = agent::v1::DOMAIN_STATE_UNSPECIFIED;
     bool host_connected = true;
   };
-  using RecordMap = std::map<std::string, Record, std::less<>>;  // by uuid
+  // By uuid; the bits order as the lowercase text does, so List keeps its
+  // order.
+  using RecordMap = std::map<absl::uint128, Record>;
   struct AgentState {
     bool in_sync = false;
     absl::Time confirmed_at = absl::InfinitePast();
@@ -123,7 +130,7 @@ class ServerInventory {
   // Drops the server from servers_ and from its agent's list.
   void EraseLocked(RecordMap::iterator server)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  static Server ToServer(const Record& record);
+  static Server ToServer(RecordMap::const_reference server);
 
   mutable absl::Mutex mu_;
   AgentMap agents_ ABSL_GUARDED_BY(mu_);

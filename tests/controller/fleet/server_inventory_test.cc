@@ -292,6 +292,22 @@ TEST_F(ServerInventoryTest, Find_IgnoresCase) {
   EXPECT_EQ(HostOf("AAAAAAAA-0000-4000-8000-000000000001"), "c1");
 }
 
+TEST_F(ServerInventoryTest, UuidInUppercase_IsKeptAndReportedInLowercase) {
+  inventory_.Apply("c1", Snapshot({D("AAAAAAAA-0000-4000-8000-000000000001")}));
+  std::optional<Server> found = inventory_.Find(kA);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->domain.uuid(), kA);
+  EXPECT_THAT(inventory_.Apply("c1", Snapshot({})), ElementsAre(Uuid(kA)));
+}
+
+TEST_F(ServerInventoryTest, DomainWhoseUuidIsNotAUuid_IsIgnored) {
+  EXPECT_THAT(inventory_.Apply("c1", Snapshot({D("instance-0000002a"), D(kA)})),
+              IsEmpty());
+  EXPECT_TRUE(inventory_.InSync("c1"));
+  EXPECT_FALSE(inventory_.Find("instance-0000002a").has_value());
+  EXPECT_EQ(inventory_.List().size(), 1u);
+}
+
 TEST_F(ServerInventoryTest, Miss_EveryAgentInSync_IsNotFound) {
   inventory_.Apply("c1", Snapshot({}));
   inventory_.Apply("c2", Snapshot({}));
