@@ -26,15 +26,19 @@ import RFB from './core/rfb.js';
 
 // noVNC tells a server's close only as clean or not; the proxy's close
 // frame says why (4001 ended by administrator, 4004 idle, ...). Keep the
-// last close event of this page's WebSockets.
+// last close event of this page's WebSockets. A factory, not a subclass:
+// noVNC checks the methods on the socket's own prototype.
 let lastClose = null;
 const BrowserWebSocket = window.WebSocket;
-window.WebSocket = class extends BrowserWebSocket {
-  constructor(...args) {
-    super(...args);
-    this.addEventListener('close', (e) => { lastClose = e; });
-  }
+window.WebSocket = function(...args) {
+  const socket = new BrowserWebSocket(...args);
+  socket.addEventListener('close', (e) => { lastClose = e; });
+  return socket;
 };
+window.WebSocket.prototype = BrowserWebSocket.prototype;
+for (const state of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) {
+  window.WebSocket[state] = BrowserWebSocket[state];
+}
 
 function status(text) {
   document.getElementById('status').textContent = text;
