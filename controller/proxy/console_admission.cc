@@ -41,13 +41,15 @@ std::optional<std::string> ChooseSubprotocol(
 ConsoleAdmission::ConsoleAdmission(ProxyKind kind, TokenStore* store,
                                    ServerDirectory* directory,
                                    const OriginPolicy* origins, UnixClock clock,
-                                   absl::Duration recheck_inventory_max_age)
+                                   absl::Duration recheck_inventory_max_age,
+                                   bool single_use)
     : kind_(kind),
       store_(store),
       directory_(directory),
       origins_(origins),
       clock_(std::move(clock)),
-      recheck_inventory_max_age_(recheck_inventory_max_age) {}
+      recheck_inventory_max_age_(recheck_inventory_max_age),
+      single_use_(single_use) {}
 
 absl::StatusOr<agent::v1::GetConsoleResponse> ConsoleAdmission::CurrentConsole(
     const Server& server, absl::Time confirmed,
@@ -162,6 +164,24 @@ AdmissionResult ConsoleAdmission::Admit(const AdmissionRequest& request) const {
                          : ""));
   }
   result.console = current;
+
+  // Last, so that a refusal for any other reason leaves the URL usable.
+  if (single_use_) {
+    absl::StatusOr<bool> marked = store_->MarkUsed(hash, now);
+    if (absl::IsNotFound(marked.status())) {
+      return reject(ProxyError::kTokenInvalid, "revoked during admission");
+    }
+    if (!marked.ok()) {
+      return reject(absl::IsUnavailable(marked.status())
+                        ? ProxyError::kStoreUnavailable
+                        : ProxyError::kInternal,
+                    absl::StrCat("token store: ", marked.status().message()));
+    }
+    if (!*marked) {
+      return reject(ProxyError::kTokenUsed,
+                    "single_use: this URL admitted a session already");
+    }
+  }
   return result;
 }
 

@@ -46,7 +46,11 @@ struct AdmissionResult {
 // may have a tls port only). The re-check reads the fleet's
 // inventory when the host's agent confirmed it within
 // `recheck_inventory_max_age` (see ServerDirectory::ConfirmedAt), else asks
-// the agent for the live console. A server the fleet cannot look up because
+// the agent for the live console. With `single_use` ([consoleauth]), last,
+// the token is marked used in the store (TokenStore::MarkUsed, atomic across
+// replicas): a token marked before is token-used, so a URL admits one
+// session; a refusal for any earlier reason leaves the token unused. A server
+// the fleet cannot look up because
 // an agent is down or still syncing is backend-unreachable, not
 // token-invalid: the token may well be good. Blocking: the token store and
 // the agent are called on the caller's thread. Thread-safe when its parts
@@ -55,7 +59,8 @@ class ConsoleAdmission {
  public:
   ConsoleAdmission(ProxyKind kind, TokenStore* store,
                    ServerDirectory* directory, const OriginPolicy* origins,
-                   UnixClock clock, absl::Duration recheck_inventory_max_age);
+                   UnixClock clock, absl::Duration recheck_inventory_max_age,
+                   bool single_use = false);
 
   AdmissionResult Admit(const AdmissionRequest& request) const;
 
@@ -74,6 +79,7 @@ class ConsoleAdmission {
   const OriginPolicy* origins_;
   UnixClock clock_;
   absl::Duration recheck_inventory_max_age_;
+  bool single_use_;
 };
 
 // The agent protocol a listener's consoles use (noVNC -> VNC, ...).

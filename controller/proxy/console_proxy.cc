@@ -97,7 +97,7 @@ class ConsoleProxy::Impl {
       l->config = config;
       l->admission = std::make_unique<ConsoleAdmission>(
           kind, store_, directory_, &*origins_, runtime_.clock,
-          options_.recheck_inventory_max_age);
+          options_.recheck_inventory_max_age, options_.single_use);
       l->socket = std::make_unique<net::Listener>(
           loop_, *connections_,
           net::ListenerOptions{ProxyKindName(kind), config->listen},

@@ -41,6 +41,21 @@ OptionSetter StoreAuthSchemes(std::vector<VncAuthScheme>* out) {
   };
 }
 
+OptionSetter StoreViewerSharing(ViewerSharing* out) {
+  return [out](const std::string& v) -> absl::Status {
+    for (ViewerSharing choice :
+         {ViewerSharing::kShared, ViewerSharing::kExclusive,
+          ViewerSharing::kAllowExclusive}) {
+      if (AsciiLower(Trim(v)) == ViewerSharingName(choice)) {
+        *out = choice;
+        return absl::OkStatus();
+      }
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected shared, exclusive or allow-exclusive, got '", v, "'"));
+  };
+}
+
 void AddListener(OptionTable* t, const std::string& section,
                  const std::string& prefix, const std::string& flag_prefix,
                  const std::string& what, ProxyListenerOptions* l) {
@@ -88,6 +103,13 @@ void AddProxyOptions(OptionTable* t, ProxyOptions* o) {
           "only none, bytes are relayed untouched. Mixed fleets: "
           "vencrypt,none",
           StoreAuthSchemes(&o->vnc.auth_schemes)});
+  t->Add({"vnc", "viewer_sharing", "", "shared",
+          "the shared-flag of a VNC client's ClientInit as the noVNC proxy "
+          "passes it to the VNC server: shared (forced to 1: one viewer can "
+          "never disconnect another), exclusive (forced to 0: a new viewer "
+          "disconnects the others) or allow-exclusive (the client's own "
+          "flag). A rewrite is logged and audited (Porthole)",
+          StoreViewerSharing(&o->viewer_sharing)});
   t->Add({"vnc", "vencrypt_client_key", "", "",
           "PEM private key of vencrypt_client_cert; re-read on SIGHUP",
           StoreString(&o->vnc.client_key)});
@@ -162,9 +184,15 @@ void AddProxyOptions(OptionTable* t, ProxyOptions* o) {
           "it; silence for twice as long drops the session (Porthole)",
           StoreDuration(&o->keepalive_interval)});
   t->Add({"console", "idle_timeout", "", "0",
-          "seconds without console traffic either way before a session is "
-          "closed; 0: never (Porthole)",
+          "seconds without user input before a session is closed (close "
+          "4004); input is what the browser sends (VNC: keys, pointer and "
+          "clipboard only, so a screen that keeps changing does not count); "
+          "0: never (Porthole)",
           StoreDuration(&o->idle_timeout)});
+  t->Add({"console", "max_session_duration", "", "0",
+          "seconds a console session may last, whatever its activity, "
+          "before it is closed (close 4007); 0: no limit (Porthole)",
+          StoreDuration(&o->max_session_duration)});
   t->Add({"console", "connect_timeout", "", "5",
           "seconds to connect to a console's host:port (Porthole)",
           StoreDuration(&o->connect_timeout)});
@@ -202,6 +230,12 @@ void AddProxyOptions(OptionTable* t, ProxyOptions* o) {
   t->Add({"consoleauth", "enforce_session_timeout", "", "false",
           "close a console session when its token expires",
           StoreBool(&o->enforce_session_timeout)});
+  t->Add({"consoleauth", "single_use", "", "false",
+          "a console URL admits one session only: a second connection with "
+          "it (a page reload, noVNC's reconnect) gets 403 token-used before "
+          "the upgrade; false: sessions until the URL expires, as Nova. "
+          "Holds across replicas sharing an etcd store (Porthole)",
+          StoreBool(&o->single_use)});
 }
 
 absl::Status ValidateProxyOptions(const ProxyOptions& o) {

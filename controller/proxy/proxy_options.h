@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "common/host_port.h"
 #include "common/option_table.h"
+#include "controller/proxy/rfb_client_stream.h"
 
 namespace porthole::controller {
 
@@ -93,13 +94,21 @@ struct ProxyOptions {
 
   // Cut a session when its token expires (Nova's [consoleauth]).
   bool enforce_session_timeout = false;
+  // A console URL admits one session only (Porthole's [consoleauth]); off:
+  // sessions until it expires, as Nova (page reloads, noVNC's reconnect).
+  bool single_use = false;
 
   // A ping is sent after this long without a frame from the client; a
   // client silent for twice as long is dropped. Well under the 60 s idle
   // limit of common load balancers.
   absl::Duration keepalive_interval = absl::Seconds(20);
-  // No payload either way for this long ends a session; zero: no limit.
+  // No user input for this long ends a session (close 4004); zero: no
+  // limit. Input: a VNC client's KeyEvent, PointerEvent and ClientCutText
+  // (RfbClientStream), any client byte on SPICE and serial; never what the
+  // console sends.
   absl::Duration idle_timeout = absl::ZeroDuration();
+  // A session ends this long after it started (close 4007); zero: never.
+  absl::Duration max_session_duration = absl::ZeroDuration();
   absl::Duration connect_timeout = absl::Seconds(5);  // TCP to the console
   // The port re-check reads the fleet's inventory when the server's agent
   // confirmed it (a heartbeat) within this long, else asks the agent
@@ -120,6 +129,8 @@ struct ProxyOptions {
   int admission_threads = 4;               // token store and agent calls block
 
   VncSecurityOptions vnc;  // [vnc] auth_schemes and the VeNCrypt files
+  // [vnc] viewer_sharing: ClientInit's shared-flag as QEMU gets it.
+  ViewerSharing viewer_sharing = ViewerSharing::kShared;
   SpiceSecurityOptions spice_security;  // [spice] require_secure, tls_*
 };
 

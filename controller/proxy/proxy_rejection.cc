@@ -30,6 +30,8 @@ std::string_view ProxyErrorName(ProxyError error) {
       return "client-connection-limit";
     case ProxyError::kConsoleTlsFailed:
       return "console-tls-failed";
+    case ProxyError::kTokenUsed:
+      return "token-used";
   }
   return "internal-error";
 }
@@ -86,6 +88,10 @@ ProxyRejection Reject(ProxyError error, std::string detail) {
     case ProxyError::kConsoleTlsFailed:
       r.status = 502;
       r.phrase = "Console TLS handshake failed";
+      break;
+    case ProxyError::kTokenUsed:
+      r.status = 403;
+      r.phrase = "Console token already used";
       break;
   }
   return r;

@@ -23,6 +23,7 @@ enum class ProxyError {
   kTokenSessionLimit,       // 429: max_sessions_per_token open on this URL
   kClientConnectionLimit,   // 429: max_connections_per_client from there
   kConsoleTlsFailed,        // 502: TLS to the console failed (SPICE tls port)
+  kTokenUsed,               // 403: [consoleauth] single_use, already admitted
 };
 
 // The `X-Porthole-Error` value: "token-invalid", "token-expired", ...

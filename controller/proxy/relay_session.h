@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,7 @@
 #include "common/logging.h"
 #include "common/uuid.h"
 #include "controller/proxy/proxy_runtime.h"
+#include "controller/proxy/rfb_client_stream.h"
 #include "controller/sessions/audit_records.h"
 #include "controller/sessions/console_session_registry.h"
 #include "controller/sessions/session_end.h"
@@ -68,12 +70,18 @@ struct Session {
 
   websocket::stream<Stream> ws;
   Backend backend;
-  asio::steady_timer timer;  // idle limit and token expiry
+  asio::steady_timer timer;  // idle limit, max duration, token expiry
   asio::steady_timer done;   // wakes the owner when downstream ends
   // Never zeroed: untouched pages of an idle session cost no memory.
   std::unique_ptr<char[]> up_buf;
   std::unique_ptr<char[]> down_buf;
-  SteadyClock::time_point last_activity = SteadyClock::now();
+  // The client's last input: what [console] idle_timeout measures.
+  SteadyClock::time_point last_input = SteadyClock::now();
+  // VNC: where ClientInit and the input messages are in the client's
+  // bytes (viewer_sharing, idle_timeout); none on SPICE and serial, where
+  // every client byte is input.
+  std::optional<RfbClientStream> rfb;
+  std::function<void(const RfbClientStream::ClientBytes&)> on_client_init;
   websocket::close_reason close_reason{websocket::close_code::normal};
   SessionEnd why = SessionEnd::kBackendClosed;
   std::string detail;  // for the log line: the client's error
@@ -92,7 +100,10 @@ asio::awaitable<void> RelayDown(std::shared_ptr<S> s) {
         asio::buffer(s->down_buf.get(), kRelayBufferBytes),
         asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
-    s->last_activity = SteadyClock::now();
+    // Not input: a screen that keeps changing is no sign of a user.
+    if (s->rfb && !s->rfb->past_client_init()) {
+      s->rfb->OnServerBytes(s->down_buf.get(), n);
+    }
     s->bytes.down.fetch_add(n, std::memory_order_relaxed);
     co_await s->ws.async_write(asio::buffer(s->down_buf.get(), n),
                                asio::redirect_error(asio::use_awaitable, ec));
@@ -107,6 +118,16 @@ asio::awaitable<void> RelayDown(std::shared_ptr<S> s) {
     co_await s->ws.async_close(s->close_reason,
                                asio::redirect_error(asio::use_awaitable, ec));
   }
+}
+
+// Whether the client's bytes held input; on VNC, rewrites ClientInit's
+// shared-flag in place (RfbClientStream) and reports it.
+template <class S>
+bool FollowClientBytes(S& s, char* data, size_t n) {
+  if (!s.rfb) return true;
+  const RfbClientStream::ClientBytes seen = s.rfb->OnClientBytes(data, n);
+  if (seen.client_init && s.on_client_init) s.on_client_init(seen);
+  return seen.input;
 }
 
 // Client -> console: unmasked payload bytes are written through as they
@@ -127,7 +148,9 @@ asio::awaitable<void> RelayUp(std::shared_ptr<S> s) {
       break;
     }
     if (n == 0) continue;
-    s->last_activity = SteadyClock::now();
+    if (FollowClientBytes(*s, s->up_buf.get(), n)) {
+      s->last_input = SteadyClock::now();
+    }
     s->bytes.up.fetch_add(n, std::memory_order_relaxed);
     co_await asio::async_write(s->backend, asio::buffer(s->up_buf.get(), n),
                                asio::redirect_error(asio::use_awaitable, ec));
@@ -136,23 +159,31 @@ asio::awaitable<void> RelayUp(std::shared_ptr<S> s) {
   s->Shutdown(SessionEnd::kBackendClosed);
 }
 
-// The idle limit and, with enforce_session_timeout, the token's expiry.
+// When a session must end whatever happens: the earlier of its
+// max_session_duration and, with enforce_session_timeout, its token's
+// expiry.
+struct SessionDeadline {
+  SteadyClock::time_point at;
+  SessionEnd why;
+};
+
+// The idle limit (time since the client's last input) and the deadline.
 template <class S>
 asio::awaitable<void> Watch(std::shared_ptr<S> s, absl::Duration idle,
-                            std::optional<SteadyClock::time_point> expiry) {
+                            std::optional<SessionDeadline> deadline) {
   const auto idle_span = ToChrono(idle);
   while (!s->ended) {
     const auto now = SteadyClock::now();
     auto next = SteadyClock::time_point::max();
-    if (expiry) {
-      if (now >= *expiry) {
-        s->Shutdown(SessionEnd::kTokenExpired);
+    if (deadline) {
+      if (now >= deadline->at) {
+        s->Shutdown(deadline->why);
         co_return;
       }
-      next = *expiry;
+      next = deadline->at;
     }
     if (idle_span > SteadyClock::duration::zero()) {
-      auto idle_at = s->last_activity + idle_span;
+      auto idle_at = s->last_input + idle_span;
       if (now >= idle_at) {
         s->Shutdown(SessionEnd::kIdle);
         co_return;
@@ -184,6 +215,8 @@ struct SessionInfo {
   // Client bytes read before the relay (by the RFB security handshake),
   // written to the console before anything else.
   std::string to_console;
+  // noVNC: follows the RFB stream from where the relay starts.
+  std::optional<RfbClientStream> rfb;
 };
 
 // The registry's and the audit's view of a session starting now.
@@ -205,9 +238,9 @@ inline ConsoleSessionInfo RegistryInfo(const Runtime& rt,
 }
 
 // Relays an accepted WebSocket and a connected console stream until either
-// side ends (or the idle limit, or the token's expiry with
-// enforce_session_timeout, or an end through the registry: an admin, a
-// revocation); `info.to_console` is written to the console first. The
+// side ends (or the idle limit, max_session_duration, the token's expiry
+// with enforce_session_timeout, or an end through the registry: an admin,
+// a revocation); `info.to_console` is written to the console first. The
 // connection's closer is the proxy draining. Registered in the session
 // registry and audited (start and end) for its whole life.
 template <class Stream, class Backend>
@@ -241,12 +274,42 @@ asio::awaitable<void> RunSession(Runtime& rt, const Listener& l,
           LogField("token", info.token_tag), " ",
           LogField("request_id", info.request_id));
 
-  std::optional<SteadyClock::time_point> expiry;
-  if (o.enforce_session_timeout) {
-    expiry = started + std::chrono::seconds(info.expires - rt.clock());
+  s->rfb = info.rfb;
+  if (s->rfb) {
+    s->on_client_init = [&rt, &l, &info, &registered,
+                         &o](const RfbClientStream::ClientBytes& seen) {
+      if (!seen.rewritten) return;
+      LogInfo(kLog, "viewer sharing applied ",
+              LogField("listener", ProxyKindName(l.kind)), " ",
+              LogField("session", registered.id), " ",
+              LogField("server", info.server), " ",
+              LogField("asked", seen.asked_exclusive ? "exclusive" : "shared"),
+              " ",
+              LogField("viewer_sharing", ViewerSharingName(o.viewer_sharing)),
+              " ", LogField("request_id", info.request_id));
+      if (rt.audit != nullptr) {
+        rt.audit->Write(ClientInitRewrittenAudit(
+            registered, ViewerSharingName(o.viewer_sharing),
+            seen.asked_exclusive, absl::Now()));
+      }
+    };
   }
-  if (expiry || o.idle_timeout > absl::ZeroDuration()) {
-    asio::co_spawn(executor, Watch(s, o.idle_timeout, expiry), asio::detached);
+
+  std::optional<SessionDeadline> deadline;
+  if (o.max_session_duration > absl::ZeroDuration()) {
+    deadline = SessionDeadline{started + ToChrono(o.max_session_duration),
+                               SessionEnd::kMaxDuration};
+  }
+  if (o.enforce_session_timeout) {
+    const auto expiry =
+        started + std::chrono::seconds(info.expires - rt.clock());
+    if (!deadline || expiry < deadline->at) {
+      deadline = SessionDeadline{expiry, SessionEnd::kTokenExpired};
+    }
+  }
+  if (deadline || o.idle_timeout > absl::ZeroDuration()) {
+    asio::co_spawn(executor, Watch(s, o.idle_timeout, deadline),
+                   asio::detached);
   }
   s->done.expires_at(SteadyClock::time_point::max());
   asio::co_spawn(executor, RelayDown(s), [s](std::exception_ptr) {
@@ -254,12 +317,15 @@ asio::awaitable<void> RunSession(Runtime& rt, const Listener& l,
     s->done.cancel();
   });
   if (!info.to_console.empty()) {
-    s->bytes.up.fetch_add(info.to_console.size(), std::memory_order_relaxed);
-    co_await asio::async_write(s->backend, asio::buffer(info.to_console),
+    std::string first = info.to_console;  // ClientInit may be rewritten
+    FollowClientBytes(*s, first.data(), first.size());
+    s->bytes.up.fetch_add(first.size(), std::memory_order_relaxed);
+    co_await asio::async_write(s->backend, asio::buffer(first),
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) s->Shutdown(SessionEnd::kBackendClosed);
   }
   if (!s->ended) co_await RelayUp(s);
+  s->on_client_init = nullptr;  // it refers to this frame
   while (!s->down_done) {
     co_await s->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }

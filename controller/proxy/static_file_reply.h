@@ -5,10 +5,12 @@
 #ifndef PORTHOLE_CONTROLLER_PROXY_STATIC_FILE_REPLY_H_
 #define PORTHOLE_CONTROLLER_PROXY_STATIC_FILE_REPLY_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/logging.h"
+#include "controller/proxy/porthole_vnc_page.h"
 #include "controller/proxy/proxy_runtime.h"
 #include "controller/proxy/static_files.h"
 
@@ -54,7 +56,20 @@ asio::awaitable<bool> WriteSimple(const Runtime& rt, Stream& stream,
   co_return co_await WriteResponse(rt, stream, res, head);
 }
 
-// GET/HEAD of a client file. Returns whether to read another request.
+// The headers of every client file served.
+template <class Body>
+void SetPageHeaders(http::response<Body>& res, std::string_view content_type) {
+  res.set(http::field::server, "porthole");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-cache");
+  res.set("X-Content-Type-Options", "nosniff");
+  // The page's own URL carries the console token (noVNC's `path`): never
+  // send it on as a Referer to anything the page loads or links to.
+  res.set("Referrer-Policy", "no-referrer");
+}
+
+// GET/HEAD of a client file (Porthole's console page first on the noVNC
+// listener). Returns whether to read another request.
 template <class Stream>
 asio::awaitable<bool> ServeStatic(const Runtime& rt, const Listener& l,
                                   Stream& stream,
@@ -71,6 +86,17 @@ asio::awaitable<bool> ServeStatic(const Runtime& rt, const Listener& l,
     co_return co_await WriteSimple(rt, stream, req.version(),
                                    http::status::method_not_allowed, "",
                                    keep_alive, false);
+  }
+  if (l.kind == ProxyKind::kNoVnc) {
+    if (std::optional<std::string_view> page =
+            PortholeVncPageFor(req.target())) {
+      http::response<http::string_body> res{http::status::ok, req.version()};
+      SetPageHeaders(res, ContentTypeFor(kPortholeVncPagePath));
+      res.body() = std::string(*page);
+      res.keep_alive(keep_alive);
+      res.prepare_payload();
+      co_return co_await WriteResponse(rt, stream, res, head);
+    }
   }
   StaticFile file = ResolveStaticFile(l.config->web_root, req.target());
   beast::error_code ec;
@@ -90,13 +116,7 @@ asio::awaitable<bool> ServeStatic(const Runtime& rt, const Listener& l,
         head);
   }
   http::response<http::file_body> res{http::status::ok, req.version()};
-  res.set(http::field::server, "porthole");
-  res.set(http::field::content_type, file.content_type);
-  res.set(http::field::cache_control, "no-cache");
-  res.set("X-Content-Type-Options", "nosniff");
-  // The page's own URL carries the console token (noVNC's `path`): never
-  // send it on as a Referer to anything the page loads or links to.
-  res.set("Referrer-Policy", "no-referrer");
+  SetPageHeaders(res, file.content_type);
   res.body() = std::move(body);
   res.keep_alive(keep_alive);
   res.prepare_payload();

@@ -164,6 +164,8 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
            LogField("request_id", info.request_id));
   SessionInfo relay = info;
   relay.to_console = hs.TakeClientSurplus();
+  // The browser's next byte is its ClientInit.
+  relay.rfb = RfbClientStream::FromClientInit(o.viewer_sharing);
   if (tls) {
     co_await RunSession(rt, l, std::move(ws), std::move(*tls), relay, conn);
   } else {

@@ -246,6 +246,11 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
     co_return;
   }
 
+  if (l.kind == ProxyKind::kNoVnc) {
+    // The browser and QEMU negotiate security themselves: the proxy
+    // follows the RFB stream from its first byte.
+    info.rfb = RfbClientStream::FromVersion(o.viewer_sharing);
+  }
   if (!dialed) {
     co_await RunSpiceChannel(rt, l, std::move(ws), record, admitted.console,
                              info, conn);

@@ -12,7 +12,8 @@
 namespace porthole::controller {
 
 // One audit event: its name ("session-start", "session-end", "url-issued",
-// "admission-refused", "sessions-ended-by-admin") and its fields in the order
+// "admission-refused", "sessions-ended-by-admin", "client-init-rewritten")
+// and its fields in the order
 // they are written. Never a raw console token: at most the first 8 hex digits
 // of its SHA-256.
 struct AuditRecord {

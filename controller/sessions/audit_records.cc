@@ -51,6 +51,20 @@ AuditRecord SessionEndAudit(const ConsoleSessionInfo& session, absl::Time ended,
   return r;
 }
 
+AuditRecord ClientInitRewrittenAudit(const ConsoleSessionInfo& session,
+                                     std::string_view policy,
+                                     bool asked_exclusive, absl::Time at) {
+  AuditRecord r{"client-init-rewritten", {}};
+  r.fields.emplace_back("time", AuditTime(at));
+  AddSession(session, r);
+  r.fields.emplace_back("viewer_sharing", std::string(policy));
+  r.fields.emplace_back("asked",
+                        std::string(asked_exclusive ? "exclusive" : "shared"));
+  r.fields.emplace_back("applied",
+                        std::string(asked_exclusive ? "shared" : "exclusive"));
+  return r;
+}
+
 AuditRecord UrlIssuedAudit(const UrlIssued& issued, absl::Time at) {
   AuditRecord r{"url-issued", {}};
   r.fields.emplace_back("time", AuditTime(at));

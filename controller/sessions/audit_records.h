@@ -22,6 +22,14 @@ AuditRecord SessionEndAudit(const ConsoleSessionInfo& session, absl::Time ended,
                             uint64_t bytes_up, uint64_t bytes_down,
                             SessionEnd why);
 
+// The proxy changed a VNC client's ClientInit shared-flag under `[vnc]
+// viewer_sharing` (`policy`): `asked` and `applied` are "shared" or
+// "exclusive". Under "shared" an exclusive request is refused this way:
+// the viewer gets its console, shared, and no other viewer is cut off.
+AuditRecord ClientInitRewrittenAudit(const ConsoleSessionInfo& session,
+                                     std::string_view policy,
+                                     bool asked_exclusive, absl::Time at);
+
 // A console URL was issued (the API).
 struct UrlIssued {
   std::string server_id;

@@ -25,6 +25,9 @@ std::string_view MessageId(std::string_view event) {
   if (event == "sessions-ended-by-admin") {
     return "0ebfee70c242764eaa73a865d524ea53";
   }
+  if (event == "client-init-rewritten") {
+    return "c010c1c891fd41cd916bc154ef0a8c1b";
+  }
   return "54e1ab975d5ade28ff39d84361b2fae2";  // an event added later
 }
 

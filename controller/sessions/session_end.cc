@@ -19,6 +19,8 @@ SessionCloseFrame CloseFrameFor(SessionEnd end) {
       return {4005, "console closed"};
     case SessionEnd::kProxyDraining:
       return {4006, "proxy shutting down"};
+    case SessionEnd::kMaxDuration:
+      return {4007, "maximum session duration reached"};
   }
   return {1011, ""};
 }
@@ -41,6 +43,8 @@ std::string_view SessionEndName(SessionEnd end) {
       return "idle";
     case SessionEnd::kProxyDraining:
       return "proxy-draining";
+    case SessionEnd::kMaxDuration:
+      return "max-duration";
   }
   return "unknown";
 }

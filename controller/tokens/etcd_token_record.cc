@@ -17,6 +17,10 @@ std::string EtcdTokenKeys::Token(std::string_view hash) const {
   return absl::StrCat(prefix, "/tokens/", std::string(hash));
 }
 
+std::string EtcdTokenKeys::Used(std::string_view hash) const {
+  return absl::StrCat(prefix, "/used/", std::string(hash));
+}
+
 std::string EtcdTokenKeys::InstancePrefix(std::string_view uuid) const {
   return absl::StrCat(prefix, "/instances/", std::string(uuid), "/");
 }

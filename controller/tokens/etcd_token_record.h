@@ -13,13 +13,16 @@ namespace porthole::controller {
 //   PREFIX/tokens/HASH                  the record, JSON (what
 //                                       `etcdctl get` shows an operator)
 //   PREFIX/instances/UUID/HASH          empty: the per-server index
-// Both keys of a token carry the lease of its expiry bucket. The value holds
+//   PREFIX/used/HASH                    empty: the token admitted its one
+//                                       session ([consoleauth] single_use)
+// Every key of a token carries the lease of its expiry bucket. The value holds
 // `expires` because a lease ends late (coarse, and reset by a leader change).
 struct EtcdTokenKeys {
   std::string prefix;  // "/porthole"
 
   std::string TokensPrefix() const { return prefix + "/tokens/"; }
   std::string Token(std::string_view hash) const;
+  std::string Used(std::string_view hash) const;
   std::string InstancePrefix(std::string_view uuid) const;
   std::string InstanceToken(std::string_view uuid, std::string_view hash) const;
 };

@@ -150,6 +150,57 @@ absl::StatusOr<std::optional<ConsoleAuthRecord>> EtcdTokenStore::FindValid(
   return *std::move(record);
 }
 
+absl::StatusOr<bool> EtcdTokenStore::MarkUsed(std::string_view token_hash,
+                                              int64_t now) {
+  if (!LooksLikeTokenHash(token_hash)) {
+    return absl::NotFoundError("no valid console token with this hash");
+  }
+  const std::string key = keys_.Token(token_hash);
+  etcdserverpb::RangeRequest get;
+  get.set_key(key);
+  absl::StatusOr<etcdserverpb::RangeResponse> read = client_->Range(get);
+  if (!read.ok()) return read.status();
+  if (read->kvs_size() == 0) {
+    return absl::NotFoundError("no valid console token with this hash");
+  }
+  const mvccpb::KeyValue& kv = read->kvs(0);
+  absl::StatusOr<ConsoleAuthRecord> record =
+      DecodeEtcdTokenRecord(token_hash, kv.value());
+  if (!record.ok()) return record.status();
+  if (record->expires <= now) {
+    return absl::NotFoundError("no valid console token with this hash");
+  }
+  // The mark goes only with the token read (not revoked, not a new one
+  // since), and only once: of two replicas racing, one Txn succeeds.
+  etcdserverpb::TxnRequest txn;
+  etcdserverpb::Compare* same = txn.add_compare();
+  same->set_key(key);
+  same->set_target(etcdserverpb::Compare::CREATE);
+  same->set_result(etcdserverpb::Compare::EQUAL);
+  same->set_create_revision(kv.create_revision());
+  etcdserverpb::Compare* unmarked = txn.add_compare();
+  unmarked->set_key(keys_.Used(token_hash));
+  unmarked->set_target(etcdserverpb::Compare::CREATE);
+  unmarked->set_result(etcdserverpb::Compare::EQUAL);
+  unmarked->set_create_revision(0);
+  etcdserverpb::PutRequest* mark = txn.add_success()->mutable_request_put();
+  mark->set_key(keys_.Used(token_hash));
+  mark->set_lease(kv.lease());  // goes with the token
+  // On failure, tell "marked" from "revoked meanwhile".
+  etcdserverpb::RangeRequest* again =
+      txn.add_failure()->mutable_request_range();
+  again->set_key(key);
+  again->set_keys_only(true);
+  absl::StatusOr<etcdserverpb::TxnResponse> answer = client_->Txn(txn);
+  if (!answer.ok()) return answer.status();
+  if (answer->succeeded()) return true;
+  if (answer->responses_size() == 0 ||
+      answer->responses(0).response_range().kvs_size() == 0) {
+    return absl::NotFoundError("no valid console token with this hash");
+  }
+  return false;
+}
+
 absl::StatusOr<int> EtcdTokenStore::DeleteForInstance(std::string_view uuid) {
   const std::string index_prefix = keys_.InstancePrefix(uuid);
   etcdserverpb::RangeRequest list;

@@ -25,6 +25,9 @@ namespace porthole::controller {
 //   Insert             one Txn: if PREFIX/tokens/HASH was never created, put
 //                      it and its index key, both on the bucket's lease
 //   FindValid          a linearizable get, then `expires > now`
+//   MarkUsed           a get, then one Txn: if the token key is the one
+//                      read and PREFIX/used/HASH was never created, put it
+//                      on the token's lease
 //   DeleteForInstance  the index's keys, then one Txn per 64 tokens
 //                      deleting each token key and its index key
 //   PurgeExpired       nothing: the bucket leases remove expired tokens
@@ -45,6 +48,8 @@ class EtcdTokenStore : public TokenStore {
   absl::Status Insert(const ConsoleAuthRecord& record) override;
   absl::StatusOr<std::optional<ConsoleAuthRecord>> FindValid(
       std::string_view token_hash, int64_t now) override;
+  absl::StatusOr<bool> MarkUsed(std::string_view token_hash,
+                                int64_t now) override;
   absl::StatusOr<int> DeleteForInstance(std::string_view uuid) override;
   absl::StatusOr<int> PurgeExpired(int64_t now) override;
   // Starts (or restarts) the watch from the store's current revision: every

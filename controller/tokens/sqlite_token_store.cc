@@ -31,7 +31,8 @@ using sqlite::Why;
 
 // Bump with a migration in CreateSchema whenever the table changes.
 // 2: user_id and project_id of the caller who issued the URL (issue 13).
-constexpr int kSchemaVersion = 2;
+// 3: used, the mark of [consoleauth] single_use (issue 13).
+constexpr int kSchemaVersion = 3;
 
 constexpr char kSchemaSql[] = R"sql(
 CREATE TABLE IF NOT EXISTS console_auth_tokens (
@@ -48,13 +49,14 @@ CREATE TABLE IF NOT EXISTS console_auth_tokens (
   expires INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   user_id TEXT NOT NULL DEFAULT '',
-  project_id TEXT NOT NULL DEFAULT ''
+  project_id TEXT NOT NULL DEFAULT '',
+  used INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS console_auth_tokens_instance_uuid_idx
   ON console_auth_tokens (instance_uuid);
 CREATE INDEX IF NOT EXISTS console_auth_tokens_expires_idx
   ON console_auth_tokens (expires);
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 )sql";
 
 // From version 1: rows issued before the upgrade keep '' (unknown) for the
@@ -62,6 +64,11 @@ PRAGMA user_version = 2;
 constexpr char kMigrateFrom1Sql[] = R"sql(
 ALTER TABLE console_auth_tokens ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE console_auth_tokens ADD COLUMN project_id TEXT NOT NULL DEFAULT '';
+)sql";
+
+// From version 2: every existing row is unused.
+constexpr char kMigrateFrom2Sql[] = R"sql(
+ALTER TABLE console_auth_tokens ADD COLUMN used INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 constexpr char kInsertSql[] =
@@ -74,6 +81,10 @@ constexpr char kFindValidSql[] =
     " instance_uuid, compute_host, access_url_base, expires, user_id,"
     " project_id FROM console_auth_tokens WHERE token_hash = ?1 AND expires > "
     "?2";
+// One statement: of two processes racing for one token, one changes the row.
+constexpr char kMarkUsedSql[] =
+    "UPDATE console_auth_tokens SET used = 1"
+    " WHERE token_hash = ?1 AND expires > ?2 AND used = 0";
 constexpr char kDeleteForInstanceSql[] =
     "DELETE FROM console_auth_tokens WHERE instance_uuid = ?1"
     " RETURNING token_hash";
@@ -103,6 +114,12 @@ absl::Status CreateSchema(sqlite3* db) {
   }
   if (number == 1) {
     if (auto status = Exec(db, kMigrateFrom1Sql, "migrate schema 1 -> 2");
+        !status.ok()) {
+      return status;
+    }
+  }
+  if (number == 1 || number == 2) {
+    if (auto status = Exec(db, kMigrateFrom2Sql, "migrate schema 2 -> 3");
         !status.ok()) {
       return status;
     }
@@ -247,6 +264,7 @@ absl::StatusOr<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::Open(
   } statements[] = {
       {kInsertSql, &store->insert_},
       {kFindValidSql, &store->find_valid_},
+      {kMarkUsedSql, &store->mark_used_},
       {kDeleteForInstanceSql, &store->delete_for_instance_},
       {kPurgeExpiredSql, &store->purge_expired_},
   };
@@ -356,6 +374,33 @@ absl::StatusOr<std::optional<ConsoleAuthRecord>> SqliteTokenStore::FindValid(
   record.user_id = ColumnText(statement, 9);
   record.project_id = ColumnText(statement, 10);
   return record;
+}
+
+absl::StatusOr<bool> SqliteTokenStore::MarkUsed(std::string_view token_hash,
+                                                int64_t now) {
+  {
+    absl::MutexLock lock(&mu_);
+    sqlite3_stmt* statement = mark_used_.get();
+    auto reset = ResetOnExit(statement);
+    Binder bind(statement);
+    bind.Text(token_hash).Int(now);
+    if (bind.rc() != SQLITE_OK) {
+      return StatementError(db_.get(), bind.rc(), "token store mark used");
+    }
+    int rc = sqlite3_step(statement);
+    if (rc != SQLITE_DONE) {
+      return StatementError(db_.get(), rc, "token store mark used");
+    }
+    if (sqlite3_changes(db_.get()) == 1) return true;
+  }
+  // Nothing changed: marked already, or no valid row.
+  absl::StatusOr<std::optional<ConsoleAuthRecord>> found =
+      FindValid(token_hash, now);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) {
+    return absl::NotFoundError("no valid console token with this hash");
+  }
+  return false;
 }
 
 absl::StatusOr<int> SqliteTokenStore::DeleteForInstance(std::string_view uuid) {

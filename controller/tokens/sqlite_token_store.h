@@ -62,6 +62,8 @@ class SqliteTokenStore : public TokenStore {
   absl::Status Insert(const ConsoleAuthRecord& record) override;
   absl::StatusOr<std::optional<ConsoleAuthRecord>> FindValid(
       std::string_view token_hash, int64_t now) override;
+  absl::StatusOr<bool> MarkUsed(std::string_view token_hash,
+                                int64_t now) override;
   absl::StatusOr<int> DeleteForInstance(std::string_view uuid) override;
   absl::StatusOr<int> PurgeExpired(int64_t now) override;
   // Told of this store's own DeleteForInstance calls (a file shared with
@@ -83,6 +85,7 @@ class SqliteTokenStore : public TokenStore {
   sqlite::Connection db_ ABSL_GUARDED_BY(mu_);
   Statement insert_ ABSL_GUARDED_BY(mu_);
   Statement find_valid_ ABSL_GUARDED_BY(mu_);
+  Statement mark_used_ ABSL_GUARDED_BY(mu_);
   Statement delete_for_instance_ ABSL_GUARDED_BY(mu_);
   Statement purge_expired_ ABSL_GUARDED_BY(mu_);
   // Called outside mu_, under listener_mu_, so it may call the store.

@@ -65,6 +65,15 @@ class TokenStore {
   // process made it.
   virtual absl::StatusOr<std::optional<ConsoleAuthRecord>> FindValid(
       std::string_view token_hash, int64_t now) = 0;
+  // Marks the token used, once ([consoleauth] single_use): true for the one
+  // call, in any process sharing the store, that found it valid (`expires >
+  // now`) and unmarked; false for every later call. NOT_FOUND when no valid
+  // record has this hash. The store decides atomically (SQLite: one
+  // UPDATE ... WHERE used = 0; etcd: one Txn creating the mark only if it
+  // was never created), so two replicas racing for one URL admit one
+  // session. A mark never leaves a token; FindValid ignores it.
+  virtual absl::StatusOr<bool> MarkUsed(std::string_view token_hash,
+                                        int64_t now) = 0;
   // Revokes every token of a server; returns how many. The revocation
   // listeners of every process sharing the store are told.
   virtual absl::StatusOr<int> DeleteForInstance(std::string_view uuid) = 0;

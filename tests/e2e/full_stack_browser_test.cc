@@ -30,6 +30,20 @@ void CreateGuest(Libvirtd& libvirtd) {
       << error;
 }
 
+// Asks the API for a noVNC URL as a client does; "" on failure.
+std::string NoVncUrl(const ControllerStack& stack) {
+  HttpReply reply =
+      HttpCall(stack.api_port(), "POST",
+               std::string("/v2.1/servers/") + kGuest + "/remote-consoles",
+               {{"X-Auth-Token", kAliceToken},
+                {"Content-Type", "application/json"},
+                {"OpenStack-API-Version", "compute 2.6"}},
+               R"({"remote_console": {"protocol": "vnc", "type": "novnc"}})");
+  EXPECT_EQ(reply.status, 200) << reply.body << stack.ControllerLog();
+  if (reply.status != 200) return "";
+  return nlohmann::json::parse(reply.body)["remote_console"]["url"];
+}
+
 // Asks the API for a noVNC URL as a client does, opens it in headless
 // Chromium and expects noVNC to say Connected.
 void ExpectConnectedInChromium(const ControllerStack& stack,
@@ -39,16 +53,8 @@ void ExpectConnectedInChromium(const ControllerStack& stack,
              R_OK),
       0)
       << "run `npm ci` in tests/e2e (scripts/install-deps does)";
-  HttpReply reply =
-      HttpCall(stack.api_port(), "POST",
-               std::string("/v2.1/servers/") + kGuest + "/remote-consoles",
-               {{"X-Auth-Token", kAliceToken},
-                {"Content-Type", "application/json"},
-                {"OpenStack-API-Version", "compute 2.6"}},
-               R"({"remote_console": {"protocol": "vnc", "type": "novnc"}})");
-  ASSERT_EQ(reply.status, 200) << reply.body << stack.ControllerLog();
-  const std::string url =
-      nlohmann::json::parse(reply.body)["remote_console"]["url"];
+  const std::string url = NoVncUrl(stack);
+  ASSERT_FALSE(url.empty());
 
   int exit_code = -1;
   {
@@ -72,6 +78,61 @@ TEST(FullStackBrowserTest, RealGuest_ApiUrlOpensItsScreenInChromium) {
   ControllerStack stack(libvirtd.qemu_uri());
   ASSERT_TRUE(stack.Start()) << stack.ControllerLog() << stack.AgentLog();
   ExpectConnectedInChromium(stack, dir.path());
+}
+
+// An admin ends a live console (DELETE /porthole/v1/console-sessions/{id})
+// while the user watches it in Porthole's page (the API's URL with
+// porthole_vnc.html for vnc_lite.html: same query), which shows the proxy's
+// close reason and code where noVNC's own pages say only "Disconnected".
+TEST(FullStackBrowserTest, AdminDelete_PortholePageShowsTheCloseReason) {
+  Libvirtd libvirtd;
+  ASSERT_TRUE(libvirtd.Start()) << libvirtd.ReadLog();
+  TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(CreateGuest(libvirtd));
+  ControllerStack stack(libvirtd.qemu_uri());
+  ASSERT_TRUE(stack.Start()) << stack.ControllerLog() << stack.AgentLog();
+  std::string url = NoVncUrl(stack);
+  const size_t page = url.find("/vnc_lite.html");
+  ASSERT_NE(page, std::string::npos) << url;
+  url.replace(page, std::string("/vnc_lite.html").size(), "/porthole_vnc.html");
+
+  ChildProcess node({"node", SourceDir() + "/tests/e2e/novnc_console.js", url,
+                     "closed:4001", dir.path() + "/chromium", "40000"},
+                    {}, dir.path() + "/node.log");
+  // The session is live and the screen (a few KB, compressed) went down
+  // to the browser.
+  auto admin = [&](const std::string& method, const std::string& target) {
+    return HttpCall(stack.api_port(), method, target,
+                    {{"X-Auth-Token", kAdminToken}});
+  };
+  std::string id;
+  std::string listed;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        HttpReply list = admin("GET", "/porthole/v1/console-sessions");
+        if (list.status != 200) return false;
+        listed = list.body;
+        auto sessions = nlohmann::json::parse(list.body)["console_sessions"];
+        if (sessions.size() != 1 || sessions[0]["bytes_down"] < 1000) {
+          return false;
+        }
+        id = sessions[0]["id"];
+        return true;
+      },
+      std::chrono::seconds(40)))
+      << listed << ReadFile(dir.path() + "/node.log") << stack.ControllerLog();
+  EXPECT_EQ(admin("DELETE", "/porthole/v1/console-sessions/" + id).status, 204);
+
+  int exit_code = -1;
+  std::optional<int> status = node.Wait(std::chrono::seconds(60));
+  if (status && WIFEXITED(*status)) exit_code = WEXITSTATUS(*status);
+  const std::string report = ReadFile(dir.path() + "/node.log");
+  EXPECT_EQ(exit_code, 0) << report << stack.ControllerLog();
+  EXPECT_NE(
+      report.find("status=\"Disconnected: ended by administrator (4001)\""),
+      std::string::npos)
+      << report;
+  std::cout << "browser: " << report;
 }
 
 // A cloud that turned TLS on: libvirt's own `vnc_tls = 1` with a verified

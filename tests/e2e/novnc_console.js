@@ -5,6 +5,8 @@
 //   canvas to show more than 1000 non-black pixels (SeaBIOS text); exit 0.
 // failed: waits for noVNC to give up ("Something went wrong" /
 //   "Disconnected"); exit 0.
+// closed:CODE: waits for #status to end in "(CODE)", what Porthole's page
+//   (porthole_vnc.html) shows for the proxy's close frame; exit 0.
 // Prints one line: "status=<#status text> pixels=<n>". Exit 2 on a browser
 // error, 3 when the expectation was not met in time.
 'use strict';
@@ -36,6 +38,9 @@ async function main() {
     if (expectation === 'connected' && status.startsWith('Connected')) {
       pixels = await page.evaluate(countLitPixels);
       return pixels > 1000;
+    }
+    if (expectation.startsWith('closed:')) {
+      return status.endsWith(`(${expectation.slice('closed:'.length)})`);
     }
     return expectation === 'failed' &&
         /went wrong|Disconnected|Failed/.test(status);

@@ -69,7 +69,8 @@ class ConsoleAdmissionTest : public ::testing::Test {
                         std::optional<std::string> origin = std::nullopt) {
     ConsoleAdmission admission(
         kind, store_.get(), &directory_, &*origins_,
-        [this] { return now_.load(); }, recheck_inventory_max_age_);
+        [this] { return now_.load(); }, recheck_inventory_max_age_,
+        single_use_);
     AdmissionRequest request;
     request.target = target;
     request.origin.origin = std::move(origin);
@@ -88,6 +89,7 @@ class ConsoleAdmissionTest : public ::testing::Test {
   std::optional<OriginPolicy> origins_;
   std::atomic<int64_t> now_{kNow};
   absl::Duration recheck_inventory_max_age_ = absl::Seconds(3);
+  bool single_use_ = false;
 };
 
 TEST_F(ConsoleAdmissionTest, ValidToken_IsAdmittedWithItsEndpoint) {
@@ -132,6 +134,58 @@ TEST_F(ConsoleAdmissionTest, TokenStoreDown_IsStoreUnavailable503_ThenAdmits) {
   ASSERT_TRUE(etcd.Restart(0)) << etcd.error();
   EXPECT_TRUE(WaitFor([&] { return Reason(Admit("/?token=" + token)) == "ok"; },
                       std::chrono::seconds(10)));
+}
+
+TEST_F(ConsoleAdmissionTest, SingleUseOff_UrlAdmitsUntilItExpires) {
+  std::string token = Issue();
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(Reason(Admit("/?token=" + token)), "ok");
+}
+
+TEST_F(ConsoleAdmissionTest, SingleUse_SecondAdmission_IsTokenUsed403) {
+  single_use_ = true;
+  std::string token = Issue();
+  ASSERT_EQ(Reason(Admit("/?token=" + token)), "ok");
+  AdmissionResult again = Admit("/?token=" + token);
+  EXPECT_EQ(Reason(again), "token-used");
+  ASSERT_TRUE(again.rejection.has_value());
+  EXPECT_EQ(again.rejection->status, 403);
+  EXPECT_EQ(again.token_tag, HashConsoleToken(token).substr(0, 8));
+  // Another URL of the same server is not affected.
+  EXPECT_EQ(Reason(Admit("/?token=" + Issue())), "ok");
+}
+
+// A refusal for another reason (here a foreign Origin) does not use the URL.
+TEST_F(ConsoleAdmissionTest, SingleUse_RefusedAttempt_LeavesTheUrlUsable) {
+  single_use_ = true;
+  std::string token = Issue();
+  EXPECT_EQ(Reason(Admit("/?token=" + token, ProxyKind::kNoVnc,
+                         "http://evil.example")),
+            "origin-rejected");
+  EXPECT_EQ(Reason(Admit("/?token=" + token, ProxyKind::kSerial)),
+            "wrong-console-type");
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "ok");
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "token-used");
+}
+
+// Two replicas on one etcd: the URL admits one session whichever replica
+// the browser reaches first; with single_use off it is admitted again.
+TEST_F(ConsoleAdmissionTest, SingleUse_TwoReplicasOnEtcd_OneSessionOnly) {
+  EtcdCluster etcd(1);
+  ASSERT_TRUE(etcd.Start()) << etcd.error();
+  auto replica_a = OpenTokenStore(etcd.StoreUrl("/single"));
+  auto replica_b = OpenTokenStore(etcd.StoreUrl("/single"));
+  ASSERT_TRUE(replica_a.ok()) << replica_a.status();
+  ASSERT_TRUE(replica_b.ok()) << replica_b.status();
+  store_ = *std::move(replica_a);
+  std::string token = Issue();
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "ok");  // single_use off
+  single_use_ = true;
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "ok");  // marks it
+  store_ = *std::move(replica_b);
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "token-used");
+  single_use_ = false;
+  EXPECT_EQ(Reason(Admit("/?token=" + token)), "ok");
 }
 
 TEST_F(ConsoleAdmissionTest, ExpiredToken_IsTokenExpired) {

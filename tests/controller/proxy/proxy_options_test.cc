@@ -72,6 +72,29 @@ absl::StatusOr<ProxyOptions> Load(const std::string& ini_text) {
   return o;
 }
 
+TEST(ProxyOptions, SessionLifetimeAndSharing_DefaultsThenSet) {
+  absl::StatusOr<ProxyOptions> o = Load("");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_FALSE(o->single_use);  // Nova: a URL admits sessions until expiry
+  EXPECT_EQ(o->max_session_duration, absl::ZeroDuration());
+  EXPECT_EQ(o->idle_timeout, absl::ZeroDuration());
+  EXPECT_EQ(o->viewer_sharing, ViewerSharing::kShared);
+  o = Load(
+      "[consoleauth]\nsingle_use = true\n"
+      "[console]\nmax_session_duration = 3600\nidle_timeout = 1.5\n"
+      "[vnc]\nviewer_sharing = Allow-Exclusive\n");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->single_use);
+  EXPECT_EQ(o->max_session_duration, absl::Hours(1));
+  EXPECT_EQ(o->idle_timeout, absl::Milliseconds(1500));
+  EXPECT_EQ(o->viewer_sharing, ViewerSharing::kAllowExclusive);
+  absl::StatusOr<ProxyOptions> bad = Load("[vnc]\nviewer_sharing = kick\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("shared, exclusive or allow-exclusive"),
+            std::string::npos)
+      << bad.status();
+}
+
 TEST(ProxyOptions, VncSecurity_DefaultIsNoneOnlyLikeNova) {
   absl::StatusOr<ProxyOptions> o = Load("");
   ASSERT_TRUE(o.ok()) << o.status();

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "controller/proxy/porthole_vnc_page.h"
 #include "tests/support/child_process.h"
 
 namespace porthole::controller {
@@ -78,6 +79,20 @@ TEST(ContentTypeFor, KnownAndUnknownExtensions) {
   EXPECT_EQ(ContentTypeFor("a.json"), "application/json");
   EXPECT_EQ(ContentTypeFor("a.wasm"), "application/wasm");
   EXPECT_EQ(ContentTypeFor("dir.d/file"), "application/octet-stream");
+}
+
+// Porthole's console page: at its path whatever the query, on Debian's
+// noVNC core, showing the close frame's reason and code.
+TEST(PortholeVncPage, ServedAtItsPathOnly_ShowsTheCloseReason) {
+  std::optional<std::string_view> page =
+      PortholeVncPageFor("/porthole_vnc.html?path=%3Ftoken%3Dabc");
+  ASSERT_TRUE(page.has_value());
+  EXPECT_NE(page->find("import RFB from './core/rfb.js'"), std::string::npos);
+  EXPECT_NE(page->find("lastClose.reason"), std::string::npos);
+  EXPECT_TRUE(PortholeVncPageFor("/porthole_vnc.html").has_value());
+  EXPECT_FALSE(PortholeVncPageFor("/vnc_lite.html").has_value());
+  EXPECT_FALSE(PortholeVncPageFor("/porthole_vnc.html/x").has_value());
+  EXPECT_FALSE(PortholeVncPageFor("//porthole_vnc.html").has_value());
 }
 
 }  // namespace

@@ -101,6 +101,20 @@ TEST(AuditRecords, SessionsEndedByAdmin_NamesTheAdminAndWhatEnded) {
   EXPECT_EQ(one["ended"], 1);
 }
 
+TEST(AuditRecords, ClientInitRewritten_NamesTheSessionAndBothFlags) {
+  const Json j = Parse(FormatAuditJsonLine(
+      ClientInitRewrittenAudit(Session(), "shared", /*asked_exclusive=*/true,
+                               Session().started + absl::Seconds(1))));
+  EXPECT_EQ(j["event"], "client-init-rewritten");
+  EXPECT_EQ(j["session_id"], Session().id);
+  EXPECT_EQ(j["server_id"], Session().server_id);
+  EXPECT_EQ(j["user_id"], "alice");
+  EXPECT_EQ(j["viewer_sharing"], "shared");
+  EXPECT_EQ(j["asked"], "exclusive");
+  EXPECT_EQ(j["applied"], "shared");
+  EXPECT_EQ(j["token"], "01234567");
+}
+
 TEST(AuditRecords, InvalidUtf8InAValue_ReplacedNotThrown) {
   ConsoleSessionInfo s = Session();
   s.origin = "http://\xff\xfe";

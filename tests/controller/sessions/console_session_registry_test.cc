@@ -114,10 +114,10 @@ TEST(ConsoleSessionRegistry, MovedRegistration_RemovedOnce) {
 }
 
 TEST(SessionEnd, ProxyInitiatedEnds_Use4000RangeCodes_WithAReason) {
-  for (SessionEnd end :
-       {SessionEnd::kEndedByAdmin, SessionEnd::kTokenRevoked,
-        SessionEnd::kTokenExpired, SessionEnd::kIdle,
-        SessionEnd::kBackendClosed, SessionEnd::kProxyDraining}) {
+  for (SessionEnd end : {SessionEnd::kEndedByAdmin, SessionEnd::kTokenRevoked,
+                         SessionEnd::kTokenExpired, SessionEnd::kIdle,
+                         SessionEnd::kBackendClosed, SessionEnd::kProxyDraining,
+                         SessionEnd::kMaxDuration}) {
     const SessionCloseFrame frame = CloseFrameFor(end);
     EXPECT_GE(frame.code, 4000) << SessionEndName(end);
     EXPECT_LT(frame.code, 4100) << SessionEndName(end);
@@ -130,6 +130,11 @@ TEST(SessionEnd, ProxyInitiatedEnds_Use4000RangeCodes_WithAReason) {
             "ended by administrator");
   EXPECT_EQ(CloseFrameFor(SessionEnd::kTokenRevoked).code, 4002);
   EXPECT_EQ(SessionEndName(SessionEnd::kEndedByAdmin), "ended-by-admin");
+  EXPECT_EQ(CloseFrameFor(SessionEnd::kIdle).code, 4004);
+  EXPECT_EQ(CloseFrameFor(SessionEnd::kMaxDuration).code, 4007);
+  EXPECT_EQ(SessionEndName(SessionEnd::kMaxDuration), "max-duration");
+  // 4008 stays reserved for an end no slice sends yet.
+  EXPECT_EQ(kCloseUserAccessRevoked, 4008);
 }
 
 }  // namespace

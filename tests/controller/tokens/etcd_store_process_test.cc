@@ -78,5 +78,45 @@ TEST(EtcdStoreProcess, TwoReplicasShareTokens_EtcdDownIs503_ThenRecovers) {
   EXPECT_TRUE(b.controller()->running());
 }
 
+// [consoleauth] single_use on two replicas sharing one etcd: a URL admits
+// one connection whichever replica it reaches; the next, on the other
+// replica, is refused before the upgrade with 403 token-used.
+TEST(EtcdStoreProcess, SingleUse_UrlAdmitsOneConnectionAcrossReplicas) {
+  EtcdCluster etcd(1);
+  ASSERT_TRUE(etcd.Start()) << etcd.error();
+  const std::string single_use = "[consoleauth]\nsingle_use = true\n";
+  ControllerStack a("", single_use), b("", single_use);
+  a.set_token_store(etcd.StoreUrl("/porthole"));
+  b.set_token_store(etcd.StoreUrl("/porthole"));
+  ASSERT_TRUE(a.Start()) << a.ControllerLog() << a.AgentLog();
+  ASSERT_TRUE(b.Start()) << b.ControllerLog() << b.AgentLog();
+  HttpReply issued = PostVncConsole(a.api_port(), kVnc, kAliceToken);
+  ASSERT_EQ(issued.status, 200) << issued.body << a.ControllerLog();
+  const std::string token =
+      ConsoleTokenOf(nlohmann::json::parse(issued.body)["remote_console"]["url"]
+                         .get<std::string>());
+  ASSERT_FALSE(token.empty()) << issued.body;
+
+  // Admitted (the test node's console may not answer: then 502 after the
+  // admission, which used the URL all the same).
+  RawWebSocket first;
+  ASSERT_TRUE(first.Connect(a.novnc_port()));
+  std::optional<RawWebSocket::Head> head = first.Upgrade("/?token=" + token);
+  ASSERT_TRUE(head.has_value());
+  EXPECT_TRUE(head->status == 101 || head->status == 502)
+      << head->status_line << a.ControllerLog();
+  for (ControllerStack* replica : {&b, &a}) {
+    RawWebSocket again;
+    ASSERT_TRUE(again.Connect(replica->novnc_port()));
+    std::optional<RawWebSocket::Head> refused =
+        again.Upgrade("/?token=" + token);
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->status, 403) << refused->status_line;
+    EXPECT_EQ(refused->Header("x-porthole-error"), "token-used");
+  }
+  EXPECT_NE(b.ControllerLog().find("reason=token-used"), std::string::npos)
+      << b.ControllerLog();
+}
+
 }  // namespace
 }  // namespace porthole::testing

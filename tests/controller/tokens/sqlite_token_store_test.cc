@@ -111,7 +111,7 @@ TEST_F(SqliteTokenStoreTest, Open_UsesWalJournalAndTheNovaSchema) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(QueryFile(path_, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "2");
+  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "3");
   for (const char* index : {"console_auth_tokens_instance_uuid_idx",
                             "console_auth_tokens_expires_idx"}) {
     EXPECT_EQ(
@@ -190,12 +190,15 @@ TEST_F(SqliteTokenStoreTest, Open_Schema1File_MigratesAndKeepsItsTokens) {
   }
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "2");
+  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "3");
   auto old = store->FindValid(HashConsoleToken(token), 0);
   ASSERT_TRUE(old.ok() && old->has_value());
   EXPECT_EQ((*old)->instance_uuid, kServerA);
   EXPECT_EQ((*old)->user_id, "");
   EXPECT_EQ((*old)->project_id, "");
+  // Migrated rows start unused ([consoleauth] single_use, schema 3).
+  EXPECT_EQ(*store->MarkUsed(HashConsoleToken(token), 0), true);
+  EXPECT_EQ(*store->MarkUsed(HashConsoleToken(token), 0), false);
 
   ConsoleAuthRecord fresh = MakeRecord(NewConsoleToken(), kServerB, 1000);
   fresh.user_id = "alice";

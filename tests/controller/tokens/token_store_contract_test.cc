@@ -232,6 +232,69 @@ TEST_P(TokenStoreContractTest, TwoStoresOnOneBackend_SeeEachOthersTokens) {
   EXPECT_FALSE(store_->FindValid(HashConsoleToken(token), 0)->has_value());
 }
 
+TEST_P(TokenStoreContractTest, MarkUsed_FirstCallTrue_LaterCallsFalse) {
+  std::string token = NewConsoleToken();
+  ASSERT_TRUE(store_->Insert(MakeRecord(token, kServerA, 1000)).ok());
+  const std::string hash = HashConsoleToken(token);
+  absl::StatusOr<bool> first = store_->MarkUsed(hash, 999);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(*first);
+  absl::StatusOr<bool> second = store_->MarkUsed(hash, 999);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(*second);
+  // The mark does not hide the token: lookups are unchanged.
+  EXPECT_TRUE(store_->FindValid(hash, 999)->has_value());
+  // Another token is not marked by it.
+  std::string other = NewConsoleToken();
+  ASSERT_TRUE(store_->Insert(MakeRecord(other, kServerA, 1000)).ok());
+  EXPECT_EQ(*store_->MarkUsed(HashConsoleToken(other), 0), true);
+}
+
+TEST_P(TokenStoreContractTest, MarkUsed_ExpiredUnknownOrRevoked_NotFound) {
+  std::string token = NewConsoleToken();
+  ASSERT_TRUE(store_->Insert(MakeRecord(token, kServerA, 1000)).ok());
+  const std::string hash = HashConsoleToken(token);
+  EXPECT_EQ(store_->MarkUsed(hash, 1000).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      store_->MarkUsed(HashConsoleToken(NewConsoleToken()), 0).status().code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->MarkUsed(token, 0).status().code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_EQ(*store_->DeleteForInstance(kServerA), 1);
+  EXPECT_EQ(store_->MarkUsed(hash, 0).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+// Two processes on one file, two replicas on one etcd, 8 threads each,
+// racing for one URL: exactly one call wins.
+TEST_P(TokenStoreContractTest, MarkUsed_RacedByTwoStores_ExactlyOneWins) {
+  auto other = Open();
+  ASSERT_NE(other, nullptr);
+  for (int round = 0; round < 5; ++round) {
+    std::string token = NewConsoleToken();
+    ASSERT_TRUE(store_->Insert(MakeRecord(token, kServerA, 1000)).ok());
+    const std::string hash = HashConsoleToken(token);
+    std::atomic<int> wins{0};
+    std::atomic<int> errors{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 16; ++i) {
+      TokenStore* store = i % 2 == 0 ? store_.get() : other.get();
+      threads.emplace_back([store, &hash, &wins, &errors] {
+        absl::StatusOr<bool> marked = store->MarkUsed(hash, 0);
+        if (!marked.ok()) {
+          ++errors;
+        } else if (*marked) {
+          ++wins;
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(wins.load(), 1) << "round " << round;
+  }
+}
+
 TEST_P(TokenStoreContractTest, DeleteForInstance_ToldToTheRevocationListener) {
   RevocationLog log;
   store_->SetRevocationListener(log.Listener());
