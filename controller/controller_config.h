@@ -1,6 +1,7 @@
 #ifndef PORTHOLE_CONTROLLER_CONTROLLER_CONFIG_H_
 #define PORTHOLE_CONTROLLER_CONTROLLER_CONFIG_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ struct ControllerConfig {
   ClusterOptions cluster;
   // [audit] file: JSON lines of session and URL audit records; "" = off.
   std::string audit_file;
+  // [metrics] listen: /metrics, /healthz and /readyz; unset = off.
+  std::optional<HostPort> metrics_listen;
   absl::Duration purge_interval = absl::Seconds(60);
   ProxyOptions proxy;  // the console proxies' listeners and limits
   LogLevel log_level = LogLevel::kInfo;
