@@ -1,5 +1,6 @@
 #include "controller/metrics/metrics_server.h"
 
+#include <cstddef>
 #include <string>
 #include <utility>
 
@@ -54,7 +55,7 @@ MetricsServer::MetricsServer(HostPort listen, MetricsCollector collect,
   options.name = "metrics";
   options.listen = std::move(listen);
   options.max_body_bytes = 1024;
-  options.max_header_bytes = 8 * 1024;
+  options.max_header_bytes = size_t{8} * 1024;
   options.max_connections = 64;
   options.handler_threads = 2;
   server_ = std::make_unique<HttpServer>(
