@@ -52,6 +52,10 @@ class MetricsProcessTest : public ::testing::Test {
          "127.0.0.1:" + std::to_string(agent_metrics_port_)});
     ASSERT_TRUE(stack_->Start())
         << stack_->ControllerLog() << stack_->AgentLog();
+    // The API answers before the controller binds the metrics listener
+    // (after the proxies): wait for it, or a loaded machine loses the race.
+    ASSERT_TRUE(WaitForTcpPort("127.0.0.1", metrics_port_, seconds(10)))
+        << stack_->ControllerLog();
   }
 
   PrometheusScrape Scrape() { return ScrapePort(metrics_port_); }
