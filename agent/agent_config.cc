@@ -14,6 +14,12 @@ OptionTable AgentOptions(AgentConfig* c) {
          "address the console proxy dials for a console that listens on a "
          "wildcard address (Nova's server_proxyclient_address)",
          StoreString(&c->libvirt.xml.proxyclient_address)});
+  t.Add({"metrics", "listen", "metrics-listen", "",
+         "host:port of the metrics and health listener: GET /metrics "
+         "(Prometheus text format), /healthz, /readyz (503 while libvirt is "
+         "not connected). Keep it on loopback or a management network: it "
+         "needs no credentials. Empty: off. Suggested: 127.0.0.1:9781",
+         StoreOptionalHostPort(&c->metrics_listen, 9781)});
   t.Add({"agent", "log_level", "log-level", "info",
          "debug, info, warning or error", StoreLogLevel(&c->log_level)});
   t.Add({"agent", "shutdown_grace", "", "2",

@@ -1,6 +1,7 @@
 #ifndef PORTHOLE_AGENT_AGENT_CONFIG_H_
 #define PORTHOLE_AGENT_AGENT_CONFIG_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ inline constexpr uint16_t kDefaultAgentPort = 16520;
 // flags. Option names follow Nova's where Nova has one.
 struct AgentConfig {
   HostPort listen;
+  // [metrics] listen: /metrics, /healthz and /readyz; unset = off.
+  std::optional<HostPort> metrics_listen;
   LibvirtHostOptions libvirt;
   TlsFiles tls;
   LogLevel log_level = LogLevel::kInfo;

@@ -21,11 +21,15 @@
 #include "agent/agent_config.h"
 #include "agent/domain/inventory.h"
 #include "agent/libvirt/libvirt_host.h"
+#include "agent/metrics/agent_metrics.h"
+#include "agent/metrics/rpc_metrics_interceptor.h"
 #include "agent/service/console_agent_service.h"
 #include "agent/service/server_poller.h"
+#include "common/host_port.h"
 #include "common/logging.h"
 #include "common/signal_waiter.h"
 #include "common/systemd_notifier.h"
+#include "controller/metrics/metrics_server.h"
 
 namespace porthole::agent {
 namespace {
@@ -102,6 +106,12 @@ int Serve(const AgentConfig& config, SignalWaiter& signals) {
   const SystemdNotifier notifier;
   Inventory inventory;
   LibvirtHost host(config.libvirt, &inventory);
+  // Before Start: the first connection's resync is counted too.
+  std::unique_ptr<AgentMetrics> metrics;
+  if (config.metrics_listen) {
+    metrics = std::make_unique<AgentMetrics>(
+        &inventory, [&host] { return host.connected(); });
+  }
   if (absl::Status s = host.Start(); !s.ok()) {
     // Keep running: libvirtd may come up later; the host keeps retrying.
     LogError("agent", std::string(s.message()), "; retrying in the background");
@@ -121,6 +131,27 @@ int Serve(const AgentConfig& config, SignalWaiter& signals) {
         " is plaintext; set [tls] cert_file, key_file and ca_file for mTLS");
   }
 
+  // [metrics] listen: the agent's series, /healthz and /readyz (libvirt
+  // connected), on the same HttpServer edge the controller uses.
+  std::unique_ptr<controller::MetricsServer> metrics_server;
+  if (metrics != nullptr) {
+    metrics_server = std::make_unique<controller::MetricsServer>(
+        *config.metrics_listen, [m = metrics.get()] { return m->Collect(); },
+        [&host] {
+          return host.connected()
+                     ? absl::OkStatus()
+                     : absl::UnavailableError("libvirt is not connected");
+        });
+    if (absl::Status s = metrics_server->Start(); !s.ok()) {
+      std::cerr << "porthole-agent: " << s.message() << "\n";
+      return 1;
+    }
+    LogInfo("agent", "metrics listening ",
+            LogField("address", HostPort{config.metrics_listen->host,
+                                         metrics_server->port()}
+                                    .ToString()));
+  }
+
   ConsoleAgentService service(&inventory, &host);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -134,6 +165,14 @@ int Serve(const AgentConfig& config, SignalWaiter& signals) {
   int bound_port = 0;
   builder.AddListeningPort(config.listen.ToString(), *credentials, &bound_port);
   builder.RegisterService(&service);
+  if (metrics != nullptr) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(
+        std::make_unique<RpcMetricsInterceptorFactory>(metrics.get()));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   // A sync + callback server needs a poller that never idles (see the class).
   ServerPoller poller(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -173,6 +212,7 @@ int Serve(const AgentConfig& config, SignalWaiter& signals) {
   health->SetServingStatus(kServiceName, false);
   server->Shutdown(absl::ToChronoTime(absl::Now() + config.shutdown_grace));
   poller.Stop();
+  if (metrics_server != nullptr) metrics_server->Stop();
   host.Stop();
   LogInfo("agent", "stopped");
   return 0;

@@ -281,4 +281,18 @@ OptionSetter StoreHostPort(HostPort* out, uint16_t default_port) {
   };
 }
 
+OptionSetter StoreOptionalHostPort(std::optional<HostPort>* out,
+                                   uint16_t default_port) {
+  return [out, default_port](const std::string& v) -> absl::Status {
+    if (v.empty()) {
+      out->reset();
+      return absl::OkStatus();
+    }
+    absl::StatusOr<HostPort> hp = ParseHostPort(v, default_port);
+    if (!hp.ok()) return hp.status();
+    *out = *hp;
+    return absl::OkStatus();
+  };
+}
+
 }  // namespace porthole

@@ -87,6 +87,9 @@ OptionSetter StoreBool(bool* out);
 OptionSetter StoreDuration(absl::Duration* out);
 OptionSetter StoreLogLevel(LogLevel* out);
 OptionSetter StoreHostPort(HostPort* out, uint16_t default_port);
+// As StoreHostPort; an empty value clears `*out` (a listener turned off).
+OptionSetter StoreOptionalHostPort(std::optional<HostPort>* out,
+                                   uint16_t default_port);
 template <typename Int>
 OptionSetter StoreInteger(Int* out, long min, long max) {
   return [out, min, max](const std::string& v) -> absl::Status {

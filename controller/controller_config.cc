@@ -147,6 +147,13 @@ OptionTable ControllerOptions(ControllerConfig* c) {
            c->audit_journald = *on;
            return absl::OkStatus();
          }});
+  t.Add({"metrics", "listen", "metrics-listen", "",
+         "host:port of the metrics and health listener: GET /metrics "
+         "(Prometheus text format), /healthz, /readyz (503 until the token "
+         "store answers and an agent link is up). Keep it on loopback or a "
+         "management network: it needs no token. Empty: off. Suggested: "
+         "127.0.0.1:9780",
+         StoreOptionalHostPort(&c->metrics_listen, 9780)});
   t.Add({"cluster", "member_ttl", "", "5",
          "seconds a replica that stopped renewing its membership (crashed, "
          "cut off from etcd) keeps its hosts before the others take them",

@@ -47,6 +47,8 @@ struct ControllerConfig {
   std::string audit_file;
   // [audit] journald: nullopt = auto (on under systemd).
   std::optional<bool> audit_journald;
+  // [metrics] listen: /metrics, /healthz and /readyz; unset = off.
+  std::optional<HostPort> metrics_listen;
   absl::Duration purge_interval = absl::Seconds(60);
   ProxyOptions proxy;  // the console proxies' listeners and limits
   LogLevel log_level = LogLevel::kInfo;

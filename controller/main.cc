@@ -3,10 +3,12 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/host_port.h"
 #include "common/logging.h"
@@ -14,6 +16,7 @@
 #include "common/systemd_notifier.h"
 #include "controller/api/api_handler.h"
 #include "controller/api/nova_error.h"
+#include "controller/api/router.h"
 #include "controller/auth/noauth2_authenticator.h"
 #include "controller/auth/tokens_file_authenticator.h"
 #include "controller/cluster/cluster.h"
@@ -22,6 +25,10 @@
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
 #include "controller/keystone/keystone_authenticator.h"
+#include "controller/metrics/controller_metrics.h"
+#include "controller/metrics/instrumented_token_store.h"
+#include "controller/metrics/metrics_audit_log.h"
+#include "controller/metrics/metrics_server.h"
 #include "controller/net/event_loop.h"
 #include "controller/policy/policy_enforcer.h"
 #include "controller/proxy/console_proxy.h"
@@ -79,17 +86,54 @@ void Reload(const std::vector<std::string>& args, Fleet& fleet,
           LogField("agents", std::to_string(fresh->fleet.agents.size())));
 }
 
+// Agents this replica follows, up (in sync) and down.
+ControllerMetrics::AgentLinkCounts CountAgentLinks(const Fleet& fleet) {
+  ControllerMetrics::AgentLinkCounts links;
+  for (const std::string& name : fleet.FollowedAgents()) {
+    ++(fleet.AgentConnected(name) ? links.up : links.down);
+  }
+  return links;
+}
+
+// /readyz: the token store answers (a lookup of a hash no token has) and at
+// least one followed agent is in sync. A cluster replica that follows no
+// host (more replicas than hosts) serves from the fleet index and is ready.
+absl::Status CheckReady(TokenStore& store, const Fleet& fleet, bool clustered) {
+  absl::StatusOr<std::optional<ConsoleAuthRecord>> found =
+      store.FindValid(std::string(64, '0'), absl::ToUnixSeconds(absl::Now()));
+  if (!found.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("token store: ", found.status().message()));
+  }
+  const ControllerMetrics::AgentLinkCounts links = CountAgentLinks(fleet);
+  if (links.up == 0 && !(clustered && links.down == 0)) {
+    return absl::UnavailableError("no agent link is up");
+  }
+  return absl::OkStatus();
+}
+
 int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
           SignalWaiter& signals) {
   const SystemdNotifier notifier;
+  // [metrics] listen: the series every part reports to; null = off.
+  std::unique_ptr<ControllerMetrics> metrics;
+  if (config.metrics_listen) metrics = std::make_unique<ControllerMetrics>();
   absl::StatusOr<std::unique_ptr<TokenStore>> store =
       OpenTokenStore(config.token_store, config.token_store_options);
   if (!store.ok()) return Fail(store.status());
+  // /readyz asks the store itself: its probes stay out of the store's series.
+  TokenStore* raw_store = store->get();
+  if (metrics != nullptr) {
+    *store = std::make_unique<InstrumentedTokenStore>(
+        *std::move(store), TokenStoreBackend(config.token_store),
+        metrics.get());
+  }
 
   std::unique_ptr<Authenticator> authenticator;
   TokensFileAuthenticator* tokens_file = nullptr;
   if (config.auth_strategy == "keystone") {
-    auto created = keystone::KeystoneAuthenticator::Create(config.keystone);
+    auto created = keystone::KeystoneAuthenticator::Create(
+        config.keystone, nullptr, metrics.get());
     if (!created.ok()) return Fail(created.status(), 2);
     // Logged either way; Keystone may come up (or be fixed) after us.
     (*created)->CheckServiceLogin().IgnoreError();
@@ -130,6 +174,14 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
   if (audit_logs.size() > 1) {
     audit = std::make_unique<TeeAuditLog>(std::move(audit_logs));
   }
+  // Every audit record passes the metrics first (URLs issued, admissions
+  // refused, sessions started and ended), with or without an audit file.
+  std::unique_ptr<MetricsAuditLog> metrics_audit;
+  AuditLog* audit_log = audit.get();
+  if (metrics != nullptr) {
+    metrics_audit = std::make_unique<MetricsAuditLog>(metrics.get(), audit_log);
+    audit_log = metrics_audit.get();
+  }
   // This replica's live sessions: the proxy registers them, the admin API
   // lists and ends them.
   ConsoleSessionRegistry sessions;
@@ -167,7 +219,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
   }
 
   ApiHandler api(config.api, authenticator.get(), &fleet, tokens, policy->get(),
-                 session_directory, audit.get());
+                 session_directory, audit_log);
   // The one event loop of every listener; declared before the servers so
   // that it goes after them, and stopped explicitly once they have stopped.
   net::EventLoop loop(config.network_threads);
@@ -177,7 +229,14 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
     options.max_body_bytes = config.api.max_body_bytes;
     http = std::make_unique<HttpServer>(
         options,
-        [&api](const HttpRequest& request) { return api.Handle(request); },
+        [&api, m = metrics.get()](const HttpRequest& request) {
+          if (m == nullptr) return api.Handle(request);
+          const absl::Time started = absl::Now();
+          HttpResponse response = api.Handle(request);
+          m->ObserveApiRequest(RouteLabel(request.method, request.target),
+                               response.status, absl::Now() - started);
+          return response;
+        },
         [](int status, const std::string& reason) {
           return NovaFault(status, reason);
         },
@@ -189,7 +248,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
                  HostPort{config.http.listen.host, http->port()}.ToString()));
   }
   ConsoleProxy proxy(config.proxy, tokens, &fleet, nullptr, &loop,
-                     {&sessions, audit.get(), replica});
+                     {&sessions, audit_log, replica});
   if (absl::Status s = proxy.Start(); !s.ok()) return Fail(s);
   // Revocations by this replica or any other sharing the store end the
   // sessions of those tokens here.
@@ -206,6 +265,23 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
                   LogField("sessions", std::to_string(ended)));
         }
       });
+  std::unique_ptr<MetricsServer> metrics_server;
+  if (metrics != nullptr) {
+    metrics->SetSessions(&sessions);
+    metrics->SetAgentLinks([&fleet] { return CountAgentLinks(fleet); });
+    const bool clustered = *cluster != nullptr;
+    metrics_server = std::make_unique<MetricsServer>(
+        *config.metrics_listen, [m = metrics.get()] { return m->Collect(); },
+        [raw_store, &fleet, clustered] {
+          return CheckReady(*raw_store, fleet, clustered);
+        },
+        &loop);
+    if (absl::Status s = metrics_server->Start(); !s.ok()) return Fail(s);
+    LogInfo("controller", "metrics listening ",
+            LogField("address", HostPort{config.metrics_listen->host,
+                                         metrics_server->port()}
+                                    .ToString()));
+  }
   notifier.Ready("serving");
 
   const absl::Duration tick =
@@ -229,7 +305,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
     if (!sig) continue;
     if (*sig == SIGHUP) {
       notifier.Reloading();
-      Reload(args, fleet, tokens_file, **policy, proxy, audit.get());
+      Reload(args, fleet, tokens_file, **policy, proxy, audit_log);
       notifier.Ready("serving");
       continue;
     }
@@ -238,6 +314,7 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
 
   LogInfo("controller", "stopping");
   notifier.Stopping();
+  if (metrics_server != nullptr) metrics_server->Stop();
   if (http != nullptr) http->Stop(config.shutdown_grace);
   tokens->SetRevocationListener(nullptr);
   proxy.Stop(config.proxy.drain_time);

@@ -3,6 +3,10 @@
 //   porthole    ConsoleProxy in its own process (this binary, --serve), with
 //               a SQLite token store and the Fleet over a real porthole-agent
 //               (so every connect pays the token lookup and the gRPC re-check)
+//   porthole-metrics
+//               the same as porthole with [metrics] listen set (metrics
+//               registry, audit stream counted, token store timed, listener
+//               up); compare with porthole for the cost of metrics
 //   porthole-vencrypt
 //               the same with [vnc] auth_schemes = vencrypt, in front of a
 //               backend that runs QEMU's VeNCrypt X509None handshake and then
@@ -22,7 +26,7 @@
 //
 //   proxy_bench [--mib 1024] [--rounds 3] [--sessions 1000]
 //               [--targets porthole,porthole-vencrypt,bare,websockify,socat,
-//                          direct]
+//                          direct[,porthole-metrics]]
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -85,7 +89,8 @@ ServeOptions ParseServeOptions(int argc, char** argv) {
           FlagValue(argc, argv, "port-file", ""),
           FlagValue(argc, argv, "vencrypt-ca", ""),
           FlagValue(argc, argv, "vencrypt-cert", ""),
-          FlagValue(argc, argv, "vencrypt-key", "")};
+          FlagValue(argc, argv, "vencrypt-key", ""),
+          HasFlag(argc, argv, "metrics")};
 }
 
 // A relay that cannot start (websockify or socat not installed) is reported
@@ -153,10 +158,10 @@ int ReadPortFile(const std::string& path) {
 struct Relays {
   std::string token;  // opens the backend through porthole and websockify
   std::string vencrypt_token;  // the VeNCrypt backend through porthole
-  std::unique_ptr<ChildProcess> agent, porthole, porthole_vencrypt, websockify,
-      socat, bare;
-  int porthole_port = 0, porthole_vencrypt_port = 0, websockify_port = 0,
-      socat_port = 0, bare_port = 0;
+  std::unique_ptr<ChildProcess> agent, porthole, porthole_metrics,
+      porthole_vencrypt, websockify, socat, bare;
+  int porthole_port = 0, porthole_metrics_port = 0, porthole_vencrypt_port = 0,
+      websockify_port = 0, socat_port = 0, bare_port = 0;
 };
 
 // The plain backend and the VeNCrypt one, with the certificates both ends of
@@ -224,12 +229,15 @@ bool StartPorthole(const std::string& dir, const Backends& backends,
     }
   }
   relays.porthole = StartServe(dir, "porthole", agent_port, kDomainUuid, {});
+  relays.porthole_metrics = StartServe(dir, "porthole-metrics", agent_port,
+                                       kDomainUuid, {"--metrics"});
   const testing::TestPki& pki = backends.pki;
   relays.porthole_vencrypt =
       StartServe(dir, "porthole-vencrypt", agent_port, kVencryptDomainUuid,
                  {"--vencrypt-ca", pki.ca_cert(), "--vencrypt-cert",
                   pki.cert("client"), "--vencrypt-key", pki.key("client")});
   relays.porthole_port = ReadPortFile(dir + "/porthole.port");
+  relays.porthole_metrics_port = ReadPortFile(dir + "/porthole-metrics.port");
   relays.porthole_vencrypt_port = ReadPortFile(dir + "/porthole-vencrypt.port");
   return true;
 }
@@ -270,6 +278,9 @@ std::vector<Target> ChooseTargets(const std::vector<std::string>& names,
     if (name == "porthole") {
       targets.push_back(
           {name, relays.porthole_port, true, path, PidOf(relays.porthole)});
+    } else if (name == "porthole-metrics") {
+      targets.push_back({name, relays.porthole_metrics_port, true, path,
+                         PidOf(relays.porthole_metrics)});
     } else if (name == "porthole-vencrypt") {
       targets.push_back({name, relays.porthole_vencrypt_port, true,
                          "/?token=" + relays.vencrypt_token,

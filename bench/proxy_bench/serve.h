@@ -15,6 +15,10 @@ struct ServeOptions {
   std::string vencrypt_ca;
   std::string vencrypt_cert;
   std::string vencrypt_key;
+  // As porthole-controller with [metrics] listen set: the registry, the
+  // audit stream counted, the token store timed and the listener on
+  // 127.0.0.1 (an ephemeral port); off: none of it.
+  bool metrics = false;
 };
 
 // Runs ConsoleProxy's noVNC listener as porthole-controller runs it: a SQLite

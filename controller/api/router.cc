@@ -1,5 +1,6 @@
 #include "controller/api/router.h"
 
+#include <string>
 #include <vector>
 
 #include "common/url_encoding.h"
@@ -164,6 +165,73 @@ std::string RedactPathForLog(std::string_view path, size_t max_length) {
     out += "...";
   }
   return out;
+}
+
+namespace {
+
+std::string_view RouteTemplate(RouteId id) {
+  switch (id) {
+    case RouteId::kNotFound:
+      return "";
+    case RouteId::kProjectRoot:
+      return "/";
+    case RouteId::kVersionShow:
+      return "/versions/{id}";
+    case RouteId::kServersIndex:
+      return "/servers";
+    case RouteId::kServersDetail:
+      return "/servers/detail";
+    case RouteId::kServerShow:
+      return "/servers/{server_id}";
+    case RouteId::kServerAction:
+      return "/servers/{server_id}/action";
+    case RouteId::kRemoteConsoles:
+      return "/servers/{server_id}/remote-consoles";
+    case RouteId::kRemovedConsoles:
+      return "/servers/{server_id}/consoles";
+    case RouteId::kConsoleAuthTokenShow:
+      return "/os-console-auth-tokens/{token}";
+    case RouteId::kConsoleSessionsList:
+    case RouteId::kConsoleSessionDelete:
+      return "/console-sessions";
+    case RouteId::kServerConsoleSessionsDelete:
+      return "/servers/{server_id}/console-sessions";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string RouteLabel(std::string_view method, std::string_view target) {
+  const std::string_view path = SplitTarget(target).path;
+  if (path == "/") return "/";
+  const MountMatch mount = MatchMount(path);
+  std::string_view prefix;
+  Route route;
+  switch (mount.mount) {
+    case Mount::kRoot:
+      return "other";
+    case Mount::kPorthole:
+      prefix = "/porthole/v1";
+      route = MatchPortholeRoute(method, mount.rest);
+      break;
+    case Mount::kV21:
+      prefix = "/v2.1";
+      route = MatchRoute(method, mount.rest);
+      break;
+    case Mount::kV2:
+      prefix = "/v2";
+      route = MatchRoute(method, mount.rest);
+      break;
+  }
+  if (mount.rest.empty() || mount.rest == "/") return std::string(prefix);
+  const std::string_view tmpl = RouteTemplate(route.id);
+  if (tmpl.empty()) return "other";
+  if (route.id == RouteId::kConsoleSessionDelete) {
+    return std::string(prefix).append(tmpl).append("/{session_id}");
+  }
+  if (tmpl == "/") return std::string(prefix);
+  return std::string(prefix).append(tmpl);
 }
 
 }  // namespace porthole::controller

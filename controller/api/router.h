@@ -58,6 +58,13 @@ Route MatchRoute(std::string_view method, std::string_view rest);
 // project_id prefix.
 Route MatchPortholeRoute(std::string_view method, std::string_view rest);
 
+// The route template a request target lands on, for the metrics label
+// `route` (bounded: one value per route, never a server id or token):
+// "/", "/v2.1/servers/{server_id}/action", "/porthole/v1/console-sessions",
+// "other" for a path no route matches (a scanner's probes stay one series).
+// The legacy v2 mount is "/v2/...", a project id prefix is dropped.
+std::string RouteLabel(std::string_view method, std::string_view target);
+
 // The path as it may be logged: a segment after `os-console-auth-tokens` is
 // a console token and becomes "***" (compared after percent-decoding, so an
 // encoded spelling is caught too). Cut at `max_length` bytes.

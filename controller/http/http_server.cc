@@ -70,7 +70,7 @@ class HttpServer::Impl {
                                     : nullptr),
         loop_(loop == nullptr ? *owned_loop_ : *loop),
         connections_(Limits(options_)),
-        listener_(loop_, connections_, {"api", options_.listen},
+        listener_(loop_, connections_, {options_.name, options_.listen},
                   [this](tcp::socket socket, net::Connection& conn) {
                     return Session(std::move(socket), conn);
                   }),

@@ -19,6 +19,7 @@ class EventLoop;
 }  // namespace net
 
 struct HttpServerOptions {
+  std::string name = "api";  // the listener's name in log lines
   HostPort listen;
   size_t max_body_bytes = 64 * 1024;    // larger bodies: 413, refused unread
   size_t max_header_bytes = 16 * 1024;  // larger headers: 431

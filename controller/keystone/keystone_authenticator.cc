@@ -30,14 +30,16 @@ int64_t WholeSeconds(absl::Duration d) { return absl::ToInt64Seconds(d); }
 
 absl::StatusOr<std::unique_ptr<KeystoneAuthenticator>>
 KeystoneAuthenticator::Create(const KeystoneOptions& options,
-                              const UnixClock& clock) {
+                              const UnixClock& clock,
+                              ControllerMetrics* metrics) {
   if (absl::Status s = CheckKeystoneOptions(options); !s.ok()) return s;
   return std::unique_ptr<KeystoneAuthenticator>(
-      new KeystoneAuthenticator(options, clock));
+      new KeystoneAuthenticator(options, clock, metrics));
 }
 
 KeystoneAuthenticator::KeystoneAuthenticator(const KeystoneOptions& options,
-                                             const UnixClock& clock)
+                                             const UnixClock& clock,
+                                             ControllerMetrics* metrics)
     : client_(std::make_unique<KeystoneClient>(options, clock)),
       cache_(std::make_unique<TokenCache>(
           TokenCache::Options{
@@ -45,21 +47,33 @@ KeystoneAuthenticator::KeystoneAuthenticator(const KeystoneOptions& options,
               .ttl_seconds = WholeSeconds(options.token_cache_time),
               .negative_ttl_seconds =
                   WholeSeconds(options.negative_cache_time)},
-          clock)) {}
+          clock)),
+      metrics_(metrics) {}
 
 absl::StatusOr<Principal> KeystoneAuthenticator::Authenticate(
     std::string_view token) const {
   if (!CouldBeAToken(token)) {
     return absl::UnauthenticatedError("not a Keystone token");
   }
+  bool asked = false;
   absl::StatusOr<Principal> principal = cache_->Lookup(token, [&] {
+    asked = true;
+    const absl::Time started = absl::Now();
     absl::StatusOr<Principal> answer = client_->Validate(token);
     if (absl::IsUnavailable(answer.status())) {
       LogError("keystone",
                "cannot validate a token: ", answer.status().message());
     }
+    if (metrics_ != nullptr) {
+      metrics_->ObserveKeystoneValidation(
+          absl::Now() - started, answer.ok() ? "ok"
+                                 : absl::IsUnauthenticated(answer.status())
+                                     ? "refused"
+                                     : "error");
+    }
     return answer;
   });
+  if (metrics_ != nullptr) metrics_->CountKeystoneCacheLookup(!asked);
   if (absl::IsUnavailable(principal.status())) {
     return absl::UnavailableError(kUnavailableText);
   }

@@ -10,6 +10,7 @@
 #include "controller/keystone/keystone_client.h"
 #include "controller/keystone/keystone_options.h"
 #include "controller/keystone/token_cache.h"
+#include "controller/metrics/controller_metrics.h"
 
 namespace porthole::controller::keystone {
 
@@ -25,9 +26,12 @@ class KeystoneAuthenticator : public Authenticator {
  public:
   static constexpr size_t kMaxTokenBytes = 8192;
 
-  // INVALID_ARGUMENT when the options miss what keystone needs.
+  // INVALID_ARGUMENT when the options miss what keystone needs. With
+  // `metrics`, every cache lookup (hit or miss) and every round trip to
+  // Keystone (its time and result) is reported there; it must outlive this.
   static absl::StatusOr<std::unique_ptr<KeystoneAuthenticator>> Create(
-      const KeystoneOptions& options, const UnixClock& clock = nullptr);
+      const KeystoneOptions& options, const UnixClock& clock = nullptr,
+      ControllerMetrics* metrics = nullptr);
 
   absl::StatusOr<Principal> Authenticate(std::string_view token) const override;
 
@@ -37,10 +41,12 @@ class KeystoneAuthenticator : public Authenticator {
   absl::Status CheckServiceLogin() const;
 
  private:
-  KeystoneAuthenticator(const KeystoneOptions& options, const UnixClock& clock);
+  KeystoneAuthenticator(const KeystoneOptions& options, const UnixClock& clock,
+                        ControllerMetrics* metrics);
 
   std::unique_ptr<KeystoneClient> client_;
   std::unique_ptr<TokenCache> cache_;
+  ControllerMetrics* metrics_;  // may be null
 };
 
 }  // namespace porthole::controller::keystone

@@ -1,6 +1,7 @@
 #include "controller/sessions/console_session_registry.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 namespace porthole::controller {
@@ -125,9 +126,34 @@ uint64_t ConsoleSessionRegistry::AwaitChange(uint64_t seen,
   return generation_;
 }
 
+ConsoleSessionTotals ConsoleSessionRegistry::Totals() const {
+  ConsoleSessionTotals totals;
+  std::map<std::string, size_t> by_type;
+  absl::MutexLock lock(&mu_);
+  totals.bytes_up = ended_bytes_up_;
+  totals.bytes_down = ended_bytes_down_;
+  for (const auto& [id, entry] : sessions_) {
+    ++by_type[entry.info.console_type];
+    if (entry.bytes == nullptr) continue;
+    totals.bytes_up += entry.bytes->up.load(std::memory_order_relaxed);
+    totals.bytes_down += entry.bytes->down.load(std::memory_order_relaxed);
+  }
+  totals.active_by_type.assign(by_type.begin(), by_type.end());
+  return totals;
+}
+
 void ConsoleSessionRegistry::Remove(const std::string& id) {
   absl::MutexLock lock(&mu_);
-  if (sessions_.erase(id) > 0) ++generation_;
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  // The relay has finished with the counters (it drops its Registration
+  // after both directions end), so these are the session's final counts.
+  if (it->second.bytes != nullptr) {
+    ended_bytes_up_ += it->second.bytes->up.load(std::memory_order_relaxed);
+    ended_bytes_down_ += it->second.bytes->down.load(std::memory_order_relaxed);
+  }
+  sessions_.erase(it);
+  ++generation_;
 }
 
 }  // namespace porthole::controller

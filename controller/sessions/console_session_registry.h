@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -43,6 +44,15 @@ struct SessionByteCounters {
 // One live session as a listing shows it.
 struct ConsoleSessionSnapshot {
   ConsoleSessionInfo info;
+  uint64_t bytes_up = 0;
+  uint64_t bytes_down = 0;
+};
+
+// What the metrics read at scrape time: sessions open now by console type,
+// and every byte relayed since start (live sessions and ended ones, summed
+// under one lock, so the totals never go back when a session ends).
+struct ConsoleSessionTotals {
+  std::vector<std::pair<std::string, size_t>> active_by_type;  // sorted
   uint64_t bytes_up = 0;
   uint64_t bytes_down = 0;
 };
@@ -101,6 +111,7 @@ class ConsoleSessionRegistry {
   // Live sessions opened with `token_hash`.
   size_t count_for_token(const std::string& token_hash) const;
   size_t size() const;
+  ConsoleSessionTotals Totals() const;
 
   // Counts every session added or removed: what a publisher of the
   // registry compares to know whether it changed.
@@ -120,6 +131,9 @@ class ConsoleSessionRegistry {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> sessions_ ABSL_GUARDED_BY(mu_);
   uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // Bytes of the sessions that have left the registry.
+  uint64_t ended_bytes_up_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t ended_bytes_down_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace porthole::controller

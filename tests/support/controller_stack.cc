@@ -98,13 +98,18 @@ ControllerStack::~ControllerStack() {
 }
 
 bool ControllerStack::StartAgent() {
+  std::vector<std::string> args = {AgentBinary(),
+                                   "--config",
+                                   "/dev/null",
+                                   "--libvirt-uri",
+                                   node_file_.find("://") == std::string::npos
+                                       ? "test://" + node_file_
+                                       : node_file_,
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(agent_port_)};
+  args.insert(args.end(), agent_args_.begin(), agent_args_.end());
   agent_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{
-          AgentBinary(), "--config", "/dev/null", "--libvirt-uri",
-          node_file_.find("://") == std::string::npos ? "test://" + node_file_
-                                                      : node_file_,
-          "--listen", "127.0.0.1:" + std::to_string(agent_port_)},
-      std::vector<std::string>{}, dir_.path() + "/agent.log");
+      std::move(args), std::vector<std::string>{}, dir_.path() + "/agent.log");
   return WaitForTcpPort("127.0.0.1", agent_port_, std::chrono::seconds(10)) &&
          agent_->running();
 }

@@ -77,6 +77,11 @@ class ControllerStack {
   // The controller's [consoleauth] store (default: SQLite in dir()); an
   // etcd URL also gets store_timeout = 1. Before StartController.
   void set_token_store(std::string url);
+  // Extra arguments for the agent (e.g. --metrics-listen). Before
+  // StartAgent.
+  void set_agent_args(std::vector<std::string> args) {
+    agent_args_ = std::move(args);
+  }
   // Extra environment for the controller (e.g. NOTIFY_SOCKET=...).
   void set_controller_env(std::vector<std::string> env) {
     controller_env_ = std::move(env);
@@ -96,6 +101,7 @@ class ControllerStack {
   int spice_port_ = 0;
   int serial_port_ = 0;
   std::vector<std::string> controller_env_;
+  std::vector<std::string> agent_args_;
   std::string ready_token_ = kAdminToken;
   std::unique_ptr<ChildProcess> agent_;
   std::unique_ptr<ChildProcess> controller_;
