@@ -124,9 +124,11 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
   // /readyz asks the store itself: its probes stay out of the store's series.
   TokenStore* raw_store = store->get();
   if (metrics != nullptr) {
-    *store = std::make_unique<InstrumentedTokenStore>(
-        *std::move(store), TokenStoreBackend(config.token_store),
-        metrics.get());
+    std::unique_ptr<TokenStore> inner = *std::move(store);
+    store =
+        std::unique_ptr<TokenStore>(std::make_unique<InstrumentedTokenStore>(
+            std::move(inner), TokenStoreBackend(config.token_store),
+            metrics.get()));
   }
 
   std::unique_ptr<Authenticator> authenticator;

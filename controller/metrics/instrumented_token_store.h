@@ -17,8 +17,8 @@ namespace porthole::controller {
 // took and whether it failed to `metrics`, labelled with `backend`
 // ("sqlite", "etcd") and the operation (insert, find_valid, mark_used,
 // delete_for_instance, purge_expired). A FindValid or MarkUsed that answers
-// "no such token" is a success: only a store fault counts as an error. Thread-safe
-// as the wrapped store is; `metrics` must outlive it.
+// "no such token" is a success: only a store fault counts as an error.
+// Thread-safe as the wrapped store is; `metrics` must outlive it.
 class InstrumentedTokenStore : public TokenStore {
  public:
   InstrumentedTokenStore(std::unique_ptr<TokenStore> store, std::string backend,

@@ -276,8 +276,8 @@ TEST(InstrumentedTokenStore, TimesEveryCallOfARealSqliteStore_CountsErrors) {
   ASSERT_TRUE(store.FindValid(std::string(64, '0'), 1000).ok());
   EXPECT_TRUE(*store.MarkUsed(record.token_hash, 1000));
   EXPECT_FALSE(*store.MarkUsed(record.token_hash, 1000));
-  EXPECT_TRUE(absl::IsNotFound(
-      store.MarkUsed(std::string(64, '0'), 1000).status()));
+  EXPECT_TRUE(
+      absl::IsNotFound(store.MarkUsed(std::string(64, '0'), 1000).status()));
   EXPECT_EQ(*store.DeleteForInstance(record.instance_uuid), 1);
   EXPECT_EQ(*store.PurgeExpired(3000), 0);
 

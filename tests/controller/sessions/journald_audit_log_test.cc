@@ -51,9 +51,9 @@ TEST(JournalFieldsTest, EveryFieldStructured_MessageReadable_NoLowercaseNames) {
 
 TEST(JournalFieldsTest, EachEventHasItsOwnMessageId) {
   std::set<std::string> ids;
-  for (const char* event : {"session-start", "session-end", "url-issued",
-                            "admission-refused", "sessions-ended-by-admin",
-                            "client-init-rewritten"}) {
+  for (const char* event :
+       {"session-start", "session-end", "url-issued", "admission-refused",
+        "sessions-ended-by-admin", "client-init-rewritten"}) {
     for (const std::string& f : JournalFields({event, {}})) {
       if (f.starts_with("MESSAGE_ID=")) ids.insert(f);
     }
