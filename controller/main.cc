@@ -25,6 +25,7 @@
 #include "controller/fleet/fleet.h"
 #include "controller/http/http_server.h"
 #include "controller/keystone/keystone_authenticator.h"
+#include "controller/keystone/revocation_checker.h"
 #include "controller/metrics/controller_metrics.h"
 #include "controller/metrics/instrumented_token_store.h"
 #include "controller/metrics/metrics_audit_log.h"
@@ -112,6 +113,36 @@ absl::Status CheckReady(TokenStore& store, const Fleet& fleet, bool clustered) {
   return absl::OkStatus();
 }
 
+// [keystone_authtoken] revocation_check_interval: Keystone's revocation
+// events, fetched at once and then every interval, end this replica's
+// sessions of revoked access (4008) and refuse their URLs. Null when off or
+// without Keystone.
+std::unique_ptr<keystone::RevocationChecker> StartRevocationChecks(
+    const keystone::KeystoneOptions& options,
+    const keystone::KeystoneAuthenticator* keystone,
+    ConsoleSessionRegistry& sessions) {
+  if (keystone == nullptr ||
+      options.revocation_check_interval <= absl::ZeroDuration()) {
+    return nullptr;
+  }
+  auto checker = std::make_unique<keystone::RevocationChecker>(
+      [keystone] { return keystone->RevocationEvents(); },
+      [&sessions](const AccessRevocations& revocations) {
+        const size_t ended = sessions.EndWhere(
+            [&revocations](const ConsoleSessionInfo& s) {
+              return revocations.IsRevoked(
+                  {s.user_id, s.project_id, s.revocation_keys});
+            },
+            SessionEnd::kAccessRevoked);
+        if (ended > 0) {
+          LogInfo("controller", "ended sessions of access Keystone revoked ",
+                  LogField("sessions", std::to_string(ended)));
+        }
+      });
+  checker->Start(options.revocation_check_interval);
+  return checker;
+}
+
 int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
           SignalWaiter& signals) {
   const SystemdNotifier notifier;
@@ -133,12 +164,14 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
 
   std::unique_ptr<Authenticator> authenticator;
   TokensFileAuthenticator* tokens_file = nullptr;
+  const keystone::KeystoneAuthenticator* keystone_auth = nullptr;
   if (config.auth_strategy == "keystone") {
     auto created = keystone::KeystoneAuthenticator::Create(
         config.keystone, nullptr, metrics.get());
     if (!created.ok()) return Fail(created.status(), 2);
     // Logged either way; Keystone may come up (or be fixed) after us.
     (*created)->CheckServiceLogin().IgnoreError();
+    keystone_auth = created->get();
     authenticator = *std::move(created);
   } else if (config.auth_strategy == "noauth2") {
     LogWarning("controller",
@@ -249,8 +282,10 @@ int Serve(const ControllerConfig& config, const std::vector<std::string>& args,
         LogField("address",
                  HostPort{config.http.listen.host, http->port()}.ToString()));
   }
+  const std::unique_ptr<keystone::RevocationChecker> revocations =
+      StartRevocationChecks(config.keystone, keystone_auth, sessions);
   ConsoleProxy proxy(config.proxy, tokens, &fleet, nullptr, &loop,
-                     {&sessions, audit_log, replica});
+                     {&sessions, audit_log, replica, revocations.get()});
   if (absl::Status s = proxy.Start(); !s.ok()) return Fail(s);
   // Revocations by this replica or any other sharing the store end the
   // sessions of those tokens here.

@@ -61,7 +61,8 @@ absl::StatusOr<std::string> IssueConsoleUrl(const RequestContext& context,
 
   absl::StatusOr<std::string> url = services.issuer.Issue(
       server, *kind, *answer,
-      {context.principal.user_id, context.principal.project_id});
+      {context.principal.user_id, context.principal.project_id,
+       RevocationKeysOf(context.principal)});
   if (!url.ok()) {
     if (absl::IsInvalidArgument(url.status())) return url.status();
     LogError("api", "cannot store a console token ",

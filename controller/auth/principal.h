@@ -29,6 +29,12 @@ struct Principal {
   std::vector<std::string> roles;
   // Unix seconds when the token stops being valid; 0: it does not expire.
   int64_t expires_at = 0;
+  // Keystone only: the token's audit ids (its own, and the first of its
+  // rescope chain) and when it was issued (unix seconds): what Keystone's
+  // revocation events name.
+  std::string audit_id;
+  std::string audit_chain_id;
+  int64_t issued_at = 0;
 
   bool HasRole(std::string_view role) const {
     return std::find(roles.begin(), roles.end(), role) != roles.end();

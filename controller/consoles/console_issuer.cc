@@ -55,6 +55,7 @@ absl::StatusOr<std::string> ConsoleIssuer::Issue(
   record.expires = clock_() + options_.token_ttl_seconds;
   record.user_id = requester.user_id;
   record.project_id = requester.project_id;
+  record.revocation_keys = requester.revocation_keys;
 
   absl::Status inserted;
   for (int attempt = 0; attempt < kMaxInsertAttempts; ++attempt) {

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "controller/auth/access_revocations.h"
 #include "controller/consoles/console_types.h"
 #include "controller/fleet/server_directory.h"
 #include "controller/tokens/token_store.h"
@@ -19,6 +20,7 @@ namespace porthole::controller {
 struct ConsoleRequester {
   std::string user_id;
   std::string project_id;
+  RevocationKeys revocation_keys;  // of a Keystone token
 };
 
 // Turns an agent's answer for one console into a token and its URL:

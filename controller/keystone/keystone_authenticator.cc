@@ -89,4 +89,9 @@ absl::Status KeystoneAuthenticator::CheckServiceLogin() const {
   return status;
 }
 
+absl::StatusOr<std::vector<RevocationEvent>>
+KeystoneAuthenticator::RevocationEvents() const {
+  return client_->RevocationEvents();
+}
+
 }  // namespace porthole::controller::keystone

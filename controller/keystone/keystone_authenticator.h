@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
@@ -39,6 +40,10 @@ class KeystoneAuthenticator : public Authenticator {
   // the outcome (an error naming the user when Keystone refuses it). The
   // daemon serves either way: Keystone may come up, or be fixed, later.
   absl::Status CheckServiceLogin() const;
+
+  // Keystone's revocation events (KeystoneClient::RevocationEvents), with
+  // this authenticator's service login.
+  absl::StatusOr<std::vector<RevocationEvent>> RevocationEvents() const;
 
  private:
   KeystoneAuthenticator(const KeystoneOptions& options, const UnixClock& clock,

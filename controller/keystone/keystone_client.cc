@@ -179,51 +179,83 @@ absl::Status KeystoneClient::CheckServiceLogin() {
   return CurrentServiceToken().status();
 }
 
-absl::StatusOr<Principal> KeystoneClient::Validate(
-    std::string_view user_token) {
+absl::StatusOr<HttpClientResponse> KeystoneClient::ServiceGet(
+    std::string_view path, const std::string& subject_token) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     absl::StatusOr<ServiceToken> service = CurrentServiceToken();
     if (!service.ok()) return service.status();
-    HttpClientRequest request{
-        .method = "GET",
-        .url = service->identity_url + "/auth/tokens?nocatalog",
-        .headers = {{"X-Auth-Token", service->token},
-                    {"X-Subject-Token", std::string(user_token)},
-                    {"Accept", "application/json"}},
-        .body = ""};
+    HttpClientRequest request{.method = "GET",
+                              .url = service->identity_url + std::string(path),
+                              .headers = {{"X-Auth-Token", service->token},
+                                          {"Accept", "application/json"}},
+                              .body = ""};
+    if (!subject_token.empty()) {
+      request.headers.emplace_back("X-Subject-Token", subject_token);
+    }
     absl::StatusOr<HttpClientResponse> response = Send(request);
     if (!response.ok()) return response.status();
-    switch (response->status) {
-      case 200: {
-        absl::StatusOr<KeystoneToken> token =
-            ParseKeystoneToken(response->body);
-        if (!token.ok()) {
-          return absl::UnavailableError(absl::StrCat(
-              "Keystone's validation answer: ", token.status().message()));
-        }
-        return token->principal;
-      }
-      case 404:
-        return absl::UnauthenticatedError("Keystone: token not valid");
-      case 401:
-        // Our service token was revoked or expired early: log in again,
-        // once.
-        Forget(service->token);
-        continue;
-      case 403:
-        return absl::UnavailableError(absl::StrCat(
-            "Keystone refused (403) to let Porthole's ", ServiceUserText(),
-            " validate tokens: grant it one of [keystone_authtoken] "
-            "service_token_roles (a deployment error)"));
-      default:
-        return absl::UnavailableError(absl::StrCat("Keystone answered HTTP ",
-                                                   response->status,
-                                                   " to a token validation"));
-    }
+    if (response->status != 401) return response;
+    // Our service token was revoked or expired early: log in again, once.
+    Forget(service->token);
   }
-  return absl::UnavailableError(absl::StrCat(
-      "Keystone refused (401) a fresh service token of Porthole's ",
-      ServiceUserText(), " when validating a token"));
+  return absl::UnavailableError(
+      absl::StrCat("Keystone refused (401) a fresh service token of "
+                   "Porthole's ",
+                   ServiceUserText()));
+}
+
+absl::StatusOr<Principal> KeystoneClient::Validate(
+    std::string_view user_token) {
+  absl::StatusOr<HttpClientResponse> response =
+      ServiceGet("/auth/tokens?nocatalog", std::string(user_token));
+  if (!response.ok()) return response.status();
+  switch (response->status) {
+    case 200: {
+      absl::StatusOr<KeystoneToken> token = ParseKeystoneToken(response->body);
+      if (!token.ok()) {
+        return absl::UnavailableError(absl::StrCat(
+            "Keystone's validation answer: ", token.status().message()));
+      }
+      return token->principal;
+    }
+    case 404:
+      return absl::UnauthenticatedError("Keystone: token not valid");
+    case 403:
+      return absl::UnavailableError(absl::StrCat(
+          "Keystone refused (403) to let Porthole's ", ServiceUserText(),
+          " validate tokens: grant it one of [keystone_authtoken] "
+          "service_token_roles (a deployment error)"));
+    default:
+      return absl::UnavailableError(absl::StrCat("Keystone answered HTTP ",
+                                                 response->status,
+                                                 " to a token validation"));
+  }
+}
+
+absl::StatusOr<std::vector<RevocationEvent>>
+KeystoneClient::RevocationEvents() {
+  absl::StatusOr<HttpClientResponse> response =
+      ServiceGet("/OS-REVOKE/events", "");
+  if (!response.ok()) return response.status();
+  if (response->status == 403) {
+    return absl::UnavailableError(absl::StrCat(
+        "Keystone refused (403) to list revocation events to Porthole's ",
+        ServiceUserText(),
+        ": grant it the service or admin role (policy "
+        "identity:list_revoke_events)"));
+  }
+  if (response->status != 200) {
+    return absl::UnavailableError(
+        absl::StrCat("Keystone answered HTTP ", response->status,
+                     " to a list of revocation events"));
+  }
+  absl::StatusOr<std::vector<RevocationEvent>> events =
+      ParseRevocationEvents(response->body);
+  if (!events.ok()) {
+    return absl::UnavailableError(absl::StrCat("Keystone's revocation events: ",
+                                               events.status().message()));
+  }
+  return events;
 }
 
 }  // namespace porthole::controller::keystone

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -16,6 +17,7 @@
 #include "controller/keystone/http_client.h"
 #include "controller/keystone/keystone_options.h"
 #include "controller/keystone/keystone_token.h"
+#include "controller/keystone/revocation_event.h"
 
 namespace porthole::controller::keystone {
 
@@ -29,7 +31,8 @@ namespace porthole::controller::keystone {
 //   - each user token: GET /v3/auth/tokens?nocatalog with X-Auth-Token (the
 //     service token) and X-Subject-Token (the user's), on the identity
 //     endpoint of the service token's catalog ([keystone_authtoken]
-//     interface and region_name), else on auth_url.
+//     interface and region_name), else on auth_url;
+//   - revocation events: GET /v3/OS-REVOKE/events with the service token.
 // Every request is bounded by http_connect_timeout and retried
 // http_request_max_retries times when Keystone could not be reached.
 // Errors of Validate:
@@ -47,6 +50,11 @@ class KeystoneClient {
 
   absl::StatusOr<Principal> Validate(std::string_view user_token);
 
+  // Keystone's revocation events (GET /v3/OS-REVOKE/events), all of them:
+  // Keystone drops each once the tokens it names have expired. Errors as
+  // Validate's UNAVAILABLE.
+  absl::StatusOr<std::vector<RevocationEvent>> RevocationEvents();
+
   // Logs in now unless a fresh service token is held: the daemon's startup
   // check. Errors as Validate's UNAVAILABLE.
   absl::Status CheckServiceLogin();
@@ -63,6 +71,11 @@ class KeystoneClient {
   std::optional<absl::StatusOr<ServiceToken>> Known()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<ServiceToken> Login();
+  // GET {identity}/v3{path} with the service token (and X-Subject-Token
+  // unless empty); a 401 drops the service token and tries once more with
+  // a fresh one.
+  absl::StatusOr<HttpClientResponse> ServiceGet(
+      std::string_view path, const std::string& subject_token);
   void Forget(const std::string& service_token);
   absl::StatusOr<HttpClientResponse> Send(const HttpClientRequest& request);
   std::string ChooseIdentityUrl(const KeystoneToken& token) const;

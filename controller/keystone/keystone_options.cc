@@ -121,6 +121,13 @@ void AddKeystoneOptions(OptionTable* t, KeystoneOptions* k) {
       "seconds a token Keystone refused is refused without asking again, at "
       "most token_cache_time (Porthole)",
       StoreDuration(&k->negative_cache_time));
+  add("revocation_check_interval", "60",
+      "seconds between two fetches of Keystone's revocation events: a "
+      "console session whose URL was issued with a token revoked since "
+      "(token revoked, user disabled or deleted, project disabled, role "
+      "removed) ends within this long, and its URL admits no more; 0: off "
+      "(Porthole)",
+      StoreDuration(&k->revocation_check_interval));
 }
 
 absl::Status CheckKeystoneOptions(const KeystoneOptions& k) {

@@ -14,7 +14,7 @@ namespace porthole::controller::keystone {
 
 // [keystone_authtoken]: how Porthole reaches Keystone and who it is there.
 // Names and defaults are keystonemiddleware's where it has the option; the
-// two Porthole adds are marked. Plain data.
+// ones Porthole adds are marked. Plain data.
 struct KeystoneOptions {
   std::string auth_url;              // where the service user authenticates
   std::string www_authenticate_uri;  // named in 401s; empty: auth_url
@@ -40,6 +40,9 @@ struct KeystoneOptions {
   // is remembered as refused (capped by token_cache_time).
   size_t token_cache_size = 10000;
   absl::Duration negative_cache_time = absl::Seconds(10);
+  // Porthole: how often Keystone's revocation events are fetched, to end
+  // the sessions of revoked access (zero: never).
+  absl::Duration revocation_check_interval = absl::Seconds(60);
 };
 
 // Registers the [keystone_authtoken] options, storing into `*options`.

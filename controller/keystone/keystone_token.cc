@@ -37,6 +37,15 @@ std::vector<std::string> RoleNames(const Json& token) {
   return roles;
 }
 
+// token.audit_ids: [own] for a token from a login, [own, chain's first]
+// for a rescoped one.
+void ReadAuditIds(const Json& token, Principal* p) {
+  auto it = token.find("audit_ids");
+  if (it == token.end() || !it->is_array() || it->empty()) return;
+  if (it->front().is_string()) p->audit_id = it->front().get<std::string>();
+  if (it->back().is_string()) p->audit_chain_id = it->back().get<std::string>();
+}
+
 std::vector<CatalogEndpoint> IdentityEndpoints(const Json& token) {
   std::vector<CatalogEndpoint> endpoints;
   auto catalog = token.find("catalog");
@@ -61,7 +70,7 @@ absl::StatusOr<int64_t> ParseKeystoneTime(std::string_view text) {
   std::string error;
   if (!absl::ParseTime("%Y-%m-%dT%H:%M:%E*SZ", ToAbsl(text), &time, &error)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("expires_at is not an ISO 8601 UTC time: ", ToAbsl(text)));
+        absl::StrCat("not an ISO 8601 UTC time: ", ToAbsl(text)));
   }
   return absl::ToUnixSeconds(time);
 }
@@ -98,6 +107,13 @@ absl::StatusOr<KeystoneToken> ParseKeystoneToken(std::string_view body) {
     if (!expires.ok()) return expires.status();
     p.expires_at = *expires;
   }
+  const std::string issued_at = StringAt(token, "issued_at");
+  if (!issued_at.empty()) {
+    absl::StatusOr<int64_t> issued = ParseKeystoneTime(issued_at);
+    if (!issued.ok()) return issued.status();
+    p.issued_at = *issued;
+  }
+  ReadAuditIds(token, &p);
   out.identity_endpoints = IdentityEndpoints(token);
   return out;
 }

@@ -21,14 +21,15 @@ struct CatalogEndpoint {
 // What Porthole reads from a Keystone v3 token body ({"token": {...}}, the
 // answer to POST or GET /v3/auth/tokens): who it is, scope, roles (implied
 // ones included: Keystone expands them), expiry, and the identity
-// endpoints of the catalog when the body has one.
+// endpoints of the catalog when the body has one; its audit ids and issue
+// time, which revocation events name.
 struct KeystoneToken {
   Principal principal;
   std::vector<CatalogEndpoint> identity_endpoints;
 };
 
 // Parses a token body. INVALID_ARGUMENT when it is not JSON, has no
-// token.user.id, or an expires_at that is not ISO 8601 UTC
+// token.user.id, or an expires_at or issued_at that is not ISO 8601 UTC
 // ("2026-11-23T10:10:23.000000Z"). Pure; thread-safe.
 absl::StatusOr<KeystoneToken> ParseKeystoneToken(std::string_view body);
 

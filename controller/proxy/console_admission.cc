@@ -42,14 +42,16 @@ ConsoleAdmission::ConsoleAdmission(ProxyKind kind, TokenStore* store,
                                    ServerDirectory* directory,
                                    const OriginPolicy* origins, UnixClock clock,
                                    absl::Duration recheck_inventory_max_age,
-                                   bool single_use)
+                                   bool single_use,
+                                   const AccessRevocations* revocations)
     : kind_(kind),
       store_(store),
       directory_(directory),
       origins_(origins),
       clock_(std::move(clock)),
       recheck_inventory_max_age_(recheck_inventory_max_age),
-      single_use_(single_use) {}
+      single_use_(single_use),
+      revocations_(revocations) {}
 
 absl::StatusOr<agent::v1::GetConsoleResponse> ConsoleAdmission::CurrentConsole(
     const Server& server, absl::Time confirmed,
@@ -116,6 +118,14 @@ AdmissionResult ConsoleAdmission::Admit(const AdmissionRequest& request) const {
     r.phrase = *why;
     result.rejection = std::move(r);
     return result;
+  }
+
+  if (revocations_ != nullptr &&
+      revocations_->IsRevoked(
+          {record.user_id, record.project_id, record.revocation_keys})) {
+    return reject(ProxyError::kAccessRevoked,
+                  absl::StrCat("Keystone revoked the access of user ",
+                               record.user_id, " that issued this URL"));
   }
 
   // Read before Find: the copy Find returns is then at least as current as

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "controller/auth/access_revocations.h"
 #include "controller/fleet/server_directory.h"
 #include "controller/proxy/origin_policy.h"
 #include "controller/proxy/proxy_options.h"
@@ -40,7 +41,9 @@ struct AdmissionResult {
 // (ExtractConsoleToken), check its shape, look its hash up (unknown ->
 // token-invalid, found only without the expiry filter -> token-expired), check
 // its console type against this listener, check the Origin against the
-// token's base URL, then re-check with the fleet that the server still lives
+// token's base URL, then, with `revocations` (Keystone's events), refuse
+// a URL whose issuing access was revoked (access-revoked), then re-check
+// with the fleet that the server still lives
 // on the token's compute host and still has that console at the token's
 // host:port and tls port (spec choice 9, CVE-2013-0335; a SPICE console
 // may have a tls port only). The re-check reads the fleet's
@@ -60,7 +63,8 @@ class ConsoleAdmission {
   ConsoleAdmission(ProxyKind kind, TokenStore* store,
                    ServerDirectory* directory, const OriginPolicy* origins,
                    UnixClock clock, absl::Duration recheck_inventory_max_age,
-                   bool single_use = false);
+                   bool single_use = false,
+                   const AccessRevocations* revocations = nullptr);
 
   AdmissionResult Admit(const AdmissionRequest& request) const;
 
@@ -80,6 +84,7 @@ class ConsoleAdmission {
   UnixClock clock_;
   absl::Duration recheck_inventory_max_age_;
   bool single_use_;
+  const AccessRevocations* revocations_;  // may be null
 };
 
 // The agent protocol a listener's consoles use (noVNC -> VNC, ...).

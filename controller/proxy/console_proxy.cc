@@ -55,6 +55,7 @@ class ConsoleProxy::Impl {
                                     : &own_session_registry_;
     runtime_.audit = services.audit;
     runtime_.replica = std::move(services.replica);
+    revocations_ = services.revocations;
     runtime_.clock = clock ? std::move(clock) : UnixClock(SystemUnixSeconds);
     runtime_.pool = &pool_;
   }
@@ -97,7 +98,8 @@ class ConsoleProxy::Impl {
       l->config = config;
       l->admission = std::make_unique<ConsoleAdmission>(
           kind, store_, directory_, &*origins_, runtime_.clock,
-          options_.recheck_inventory_max_age, options_.single_use);
+          options_.recheck_inventory_max_age, options_.single_use,
+          revocations_);
       l->socket = std::make_unique<net::Listener>(
           loop_, *connections_,
           net::ListenerOptions{ProxyKindName(kind), config->listen},
@@ -255,6 +257,7 @@ class ConsoleProxy::Impl {
   const ProxyOptions options_;
   TokenStore* const store_;
   ServerDirectory* const directory_;
+  const AccessRevocations* revocations_ = nullptr;  // may be null
   std::optional<OriginPolicy> origins_;
   Runtime runtime_;
   std::unique_ptr<net::EventLoop> owned_loop_;  // when not given one

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "controller/auth/access_revocations.h"
 #include "controller/fleet/server_directory.h"
 #include "controller/proxy/proxy_options.h"
 #include "controller/sessions/audit_log.h"
@@ -30,6 +31,9 @@ struct ProxySessionServices {
   ConsoleSessionRegistry* registry = nullptr;
   AuditLog* audit = nullptr;  // null: no audit records; outlives the proxy
   std::string replica;        // this controller's name in the registry
+  // Keystone's revocation events: a URL whose issuing access was revoked
+  // admits no session. Null: no such check. Must outlive the proxy.
+  const AccessRevocations* revocations = nullptr;
 };
 
 // The console proxies of porthole-controller: up to three listeners (noVNC,

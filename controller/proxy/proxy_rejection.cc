@@ -32,6 +32,8 @@ std::string_view ProxyErrorName(ProxyError error) {
       return "console-tls-failed";
     case ProxyError::kTokenUsed:
       return "token-used";
+    case ProxyError::kAccessRevoked:
+      return "access-revoked";
   }
   return "internal-error";
 }
@@ -92,6 +94,10 @@ ProxyRejection Reject(ProxyError error, std::string detail) {
     case ProxyError::kTokenUsed:
       r.status = 403;
       r.phrase = "Console token already used";
+      break;
+    case ProxyError::kAccessRevoked:
+      r.status = 403;
+      r.phrase = "Access revoked";
       break;
   }
   return r;

@@ -24,6 +24,7 @@ enum class ProxyError {
   kClientConnectionLimit,   // 429: max_connections_per_client from there
   kConsoleTlsFailed,        // 502: TLS to the console failed (SPICE tls port)
   kTokenUsed,               // 403: [consoleauth] single_use, already admitted
+  kAccessRevoked,           // 403: Keystone revoked the access that issued it
 };
 
 // The `X-Porthole-Error` value: "token-invalid", "token-expired", ...

@@ -209,7 +209,8 @@ struct SessionInfo {
   std::string console_type;  // the token's
   std::string user_id;       // who issued the URL
   std::string project_id;
-  std::string client_address;  // through trusted proxies
+  RevocationKeys revocation_keys;  // of the Keystone token that issued it
+  std::string client_address;      // through trusted proxies
   std::string origin;
   int64_t expires = 0;  // the token's, unix seconds
   // Client bytes read before the relay (by the RFB security handshake),
@@ -233,6 +234,7 @@ inline ConsoleSessionInfo RegistryInfo(const Runtime& rt,
   out.backend = info.console;
   out.replica = rt.replica;
   out.token_hash = info.token_hash;
+  out.revocation_keys = info.revocation_keys;
   out.started = absl::Now();
   return out;
 }

@@ -172,6 +172,7 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
   info.console_type = record.console_type;
   info.user_id = record.user_id;
   info.project_id = record.project_id;
+  info.revocation_keys = record.revocation_keys;
   info.client_address = client_address;
   info.origin = origin.origin.value_or("");
 

@@ -67,33 +67,37 @@ bool ConsoleSessionRegistry::End(const std::string& id, SessionEnd why) {
   return true;
 }
 
-size_t ConsoleSessionRegistry::EndForServer(const std::string& server_id,
-                                            SessionEnd why) {
+size_t ConsoleSessionRegistry::EndWhere(const SessionPredicate& matches,
+                                        SessionEnd why) {
   absl::MutexLock lock(&mu_);
   size_t ended = 0;
+  // Sessions are few per replica (thousands at most) and ends by server,
+  // token or user rare: a scan beats indexes to keep in step.
   for (auto& [id, entry] : sessions_) {
-    if (entry.info.server_id != server_id) continue;
+    if (!matches(entry.info)) continue;
     entry.end(why);
     ++ended;
   }
   return ended;
 }
 
+size_t ConsoleSessionRegistry::EndForServer(const std::string& server_id,
+                                            SessionEnd why) {
+  return EndWhere(
+      [&server_id](const ConsoleSessionInfo& info) {
+        return info.server_id == server_id;
+      },
+      why);
+}
+
 size_t ConsoleSessionRegistry::EndForTokens(
     const std::vector<std::string>& token_hashes, SessionEnd why) {
-  absl::MutexLock lock(&mu_);
-  size_t ended = 0;
-  // Sessions are few per replica (thousands at most) and revocations rare:
-  // a scan beats a second index to keep in step.
-  for (auto& [id, entry] : sessions_) {
-    if (std::find(token_hashes.begin(), token_hashes.end(),
-                  entry.info.token_hash) == token_hashes.end()) {
-      continue;
-    }
-    entry.end(why);
-    ++ended;
-  }
-  return ended;
+  return EndWhere(
+      [&token_hashes](const ConsoleSessionInfo& info) {
+        return std::find(token_hashes.begin(), token_hashes.end(),
+                         info.token_hash) != token_hashes.end();
+      },
+      why);
 }
 
 size_t ConsoleSessionRegistry::count_for_token(

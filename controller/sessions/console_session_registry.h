@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "controller/auth/access_revocations.h"
 #include "controller/sessions/session_end.h"
 
 namespace porthole::controller {
@@ -31,6 +32,9 @@ struct ConsoleSessionInfo {
   std::string backend;         // host:port the proxy dialled
   std::string replica;         // [cluster] name, else the host name
   std::string token_hash;      // never shown: ends sessions on revocation
+  // Of the Keystone token that issued the URL: ends sessions when Keystone
+  // revokes that access. Never shown.
+  RevocationKeys revocation_keys;
   absl::Time started;
 };
 
@@ -68,11 +72,12 @@ struct ConsoleSessionFilter {
 // (the Registration); `end` runs under the registry's lock and must only post
 // the work to the session's own executor. The counters belong to the
 // session and must outlive its Registration. Ends by id (the admin API), by
-// server, or by token hash (the token store's revocations, from any
-// replica). Thread-safe.
+// server, by token hash (the token store's revocations, from any
+// replica), or by any predicate (Keystone's revocation events). Thread-safe.
 class ConsoleSessionRegistry {
  public:
   using EndFunction = std::function<void(SessionEnd why)>;
+  using SessionPredicate = std::function<bool(const ConsoleSessionInfo&)>;
 
   // Removes its session from the registry when destroyed.
   class Registration {
@@ -102,6 +107,9 @@ class ConsoleSessionRegistry {
       const ConsoleSessionFilter& filter = {}) const;
   // Ends one session; false when no live session has that id.
   bool End(const std::string& id, SessionEnd why);
+  // Ends every session `matches` selects; returns how many. `matches` runs
+  // under the registry's lock: it must be quick and must not call back.
+  size_t EndWhere(const SessionPredicate& matches, SessionEnd why);
   // Ends every session of a server; returns how many.
   size_t EndForServer(const std::string& server_id, SessionEnd why);
   // Ends every session of these console tokens (SHA-256 hex); returns how

@@ -21,6 +21,8 @@ SessionCloseFrame CloseFrameFor(SessionEnd end) {
       return {4006, "proxy shutting down"};
     case SessionEnd::kMaxDuration:
       return {4007, "maximum session duration reached"};
+    case SessionEnd::kAccessRevoked:
+      return {4008, "access revoked"};
   }
   return {1011, ""};
 }
@@ -45,6 +47,8 @@ std::string_view SessionEndName(SessionEnd end) {
       return "proxy-draining";
     case SessionEnd::kMaxDuration:
       return "max-duration";
+    case SessionEnd::kAccessRevoked:
+      return "access-revoked";
   }
   return "unknown";
 }

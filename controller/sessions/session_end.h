@@ -20,6 +20,7 @@ enum class SessionEnd {
   kIdle,           // [console] idle_timeout
   kProxyDraining,  // the controller stops
   kMaxDuration,    // [console] max_session_duration
+  kAccessRevoked,  // Keystone revoked the access that issued the URL
 };
 
 // A close frame's code and reason.
@@ -34,11 +35,6 @@ SessionCloseFrame CloseFrameFor(SessionEnd end);
 
 // The name of `end` in audit records and log lines ("ended-by-admin").
 std::string_view SessionEndName(SessionEnd end);
-
-// The close code reserved for an end whose trigger comes in a later slice
-// of issue 13 (documented in docs/operators.md; never sent yet): the
-// issuing user's access revoked (Keystone). 4007 is kMaxDuration's.
-inline constexpr uint16_t kCloseUserAccessRevoked = 4008;
 
 }  // namespace porthole::controller
 

@@ -45,6 +45,14 @@ std::string EncodeEtcdTokenRecord(const ConsoleAuthRecord& record) {
   json["expires"] = record.expires;
   json["user_id"] = record.user_id;
   json["project_id"] = record.project_id;
+  const RevocationKeys& keys = record.revocation_keys;
+  if (keys.issued_at != 0) {
+    json["revocation_keys"] = {{"audit_id", keys.audit_id},
+                               {"audit_chain_id", keys.audit_chain_id},
+                               {"user_domain_id", keys.user_domain_id},
+                               {"project_domain_id", keys.project_domain_id},
+                               {"issued_at", keys.issued_at}};
+  }
   // Strict UTF-8 is not guaranteed for what agents report: replace, never
   // throw.
   return json.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -77,6 +85,16 @@ absl::StatusOr<ConsoleAuthRecord> DecodeEtcdTokenRecord(
     // Absent in records written before issue 13: the issuer is unknown.
     record.user_id = json.value("user_id", "");
     record.project_id = json.value("project_id", "");
+    // Absent when not issued through Keystone: no revocation event matches.
+    if (json.contains("revocation_keys")) {
+      const Json& keys = json["revocation_keys"];
+      RevocationKeys& out = record.revocation_keys;
+      out.audit_id = keys.at("audit_id").get<std::string>();
+      out.audit_chain_id = keys.at("audit_chain_id").get<std::string>();
+      out.user_domain_id = keys.at("user_domain_id").get<std::string>();
+      out.project_domain_id = keys.at("project_domain_id").get<std::string>();
+      out.issued_at = keys.at("issued_at").get<int64_t>();
+    }
     return record;
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("etcd token record ",

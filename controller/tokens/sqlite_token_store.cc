@@ -19,6 +19,7 @@
 #include "common/logging.h"
 #include "controller/tokens/console_token.h"
 #include "controller/tokens/sqlite_status.h"
+#include "controller/tokens/sqlite_token_schema.h"
 #include "controller/tokens/wal_checkpointer.h"
 
 namespace porthole::controller {
@@ -29,58 +30,19 @@ using sqlite::QueryText;
 using sqlite::StatementError;
 using sqlite::Why;
 
-// Bump with a migration in CreateSchema whenever the table changes.
-// 2: user_id and project_id of the caller who issued the URL (issue 13).
-// 3: used, the mark of [consoleauth] single_use (issue 13).
-constexpr int kSchemaVersion = 3;
-
-constexpr char kSchemaSql[] = R"sql(
-CREATE TABLE IF NOT EXISTS console_auth_tokens (
-  id INTEGER PRIMARY KEY,
-  token_hash TEXT NOT NULL UNIQUE,
-  console_type TEXT NOT NULL,
-  host TEXT NOT NULL,
-  port INTEGER NOT NULL,
-  tls_port INTEGER,
-  internal_access_path TEXT,
-  instance_uuid TEXT NOT NULL,
-  compute_host TEXT NOT NULL,
-  access_url_base TEXT NOT NULL,
-  expires INTEGER NOT NULL,
-  created_at INTEGER NOT NULL,
-  user_id TEXT NOT NULL DEFAULT '',
-  project_id TEXT NOT NULL DEFAULT '',
-  used INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS console_auth_tokens_instance_uuid_idx
-  ON console_auth_tokens (instance_uuid);
-CREATE INDEX IF NOT EXISTS console_auth_tokens_expires_idx
-  ON console_auth_tokens (expires);
-PRAGMA user_version = 3;
-)sql";
-
-// From version 1: rows issued before the upgrade keep '' (unknown) for the
-// issuer; they expire within token_ttl anyway.
-constexpr char kMigrateFrom1Sql[] = R"sql(
-ALTER TABLE console_auth_tokens ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
-ALTER TABLE console_auth_tokens ADD COLUMN project_id TEXT NOT NULL DEFAULT '';
-)sql";
-
-// From version 2: every existing row is unused.
-constexpr char kMigrateFrom2Sql[] = R"sql(
-ALTER TABLE console_auth_tokens ADD COLUMN used INTEGER NOT NULL DEFAULT 0;
-)sql";
-
 constexpr char kInsertSql[] =
     "INSERT INTO console_auth_tokens (token_hash, console_type, host, port,"
     " tls_port, internal_access_path, instance_uuid, compute_host,"
-    " access_url_base, expires, created_at, user_id, project_id)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    " access_url_base, expires, created_at, user_id, project_id, audit_id,"
+    " audit_chain_id, user_domain_id, project_domain_id, issued_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+    " ?15, ?16, ?17, ?18)";
 constexpr char kFindValidSql[] =
     "SELECT console_type, host, port, tls_port, internal_access_path,"
     " instance_uuid, compute_host, access_url_base, expires, user_id,"
-    " project_id FROM console_auth_tokens WHERE token_hash = ?1 AND expires > "
-    "?2";
+    " project_id, audit_id, audit_chain_id, user_domain_id,"
+    " project_domain_id, issued_at"
+    " FROM console_auth_tokens WHERE token_hash = ?1 AND expires > ?2";
 // One statement: of two processes racing for one token, one changes the row.
 constexpr char kMarkUsedSql[] =
     "UPDATE console_auth_tokens SET used = 1"
@@ -94,44 +56,6 @@ constexpr char kPurgeExpiredSql[] =
 absl::Status OpenError(const std::string& path, const std::string& why) {
   return absl::FailedPreconditionError(
       absl::StrCat("cannot open token store ", path, ": ", why));
-}
-
-absl::Status CreateSchema(sqlite3* db) {
-  // IMMEDIATE: two processes opening a new file at once create it in turn.
-  if (auto status = Exec(db, "BEGIN IMMEDIATE", "begin"); !status.ok()) {
-    return status;
-  }
-  absl::Cleanup rollback = [db] {
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  };
-  absl::StatusOr<std::string> version = QueryText(db, "PRAGMA user_version");
-  if (!version.ok()) return version.status();
-  int number = 0;
-  if (!absl::SimpleAtoi(*version, &number) || number > kSchemaVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("schema version ", *version,
-                     " is newer than this Porthole's (", kSchemaVersion, ")"));
-  }
-  if (number == 1) {
-    if (auto status = Exec(db, kMigrateFrom1Sql, "migrate schema 1 -> 2");
-        !status.ok()) {
-      return status;
-    }
-  }
-  if (number == 1 || number == 2) {
-    if (auto status = Exec(db, kMigrateFrom2Sql, "migrate schema 2 -> 3");
-        !status.ok()) {
-      return status;
-    }
-  }
-  if (auto status = Exec(db, kSchemaSql, "create schema"); !status.ok()) {
-    return status;
-  }
-  if (auto status = Exec(db, "COMMIT", "commit"); !status.ok()) {
-    return status;
-  }
-  std::move(rollback).Cancel();
-  return absl::OkStatus();
 }
 
 // Binds parameters 1, 2, ... in order and remembers the first failure.
@@ -254,7 +178,7 @@ absl::StatusOr<std::unique_ptr<SqliteTokenStore>> SqliteTokenStore::Open(
       !status.ok()) {
     return OpenError(path, std::string(status.message()));
   }
-  if (auto status = CreateSchema(db); !status.ok()) {
+  if (auto status = CreateTokenSchema(db); !status.ok()) {
     return OpenError(path, std::string(status.message()));
   }
 
@@ -330,7 +254,12 @@ absl::Status SqliteTokenStore::Insert(const ConsoleAuthRecord& record) {
       .Int(record.expires)
       .Int(SystemUnixSeconds())
       .Text(record.user_id)
-      .Text(record.project_id);
+      .Text(record.project_id)
+      .Text(record.revocation_keys.audit_id)
+      .Text(record.revocation_keys.audit_chain_id)
+      .Text(record.revocation_keys.user_domain_id)
+      .Text(record.revocation_keys.project_domain_id)
+      .Int(record.revocation_keys.issued_at);
   if (bind.rc() != SQLITE_OK) {
     return StatementError(db_.get(), bind.rc(), "token store insert");
   }
@@ -373,6 +302,12 @@ absl::StatusOr<std::optional<ConsoleAuthRecord>> SqliteTokenStore::FindValid(
   record.expires = sqlite3_column_int64(statement, 8);
   record.user_id = ColumnText(statement, 9);
   record.project_id = ColumnText(statement, 10);
+  RevocationKeys& keys = record.revocation_keys;
+  keys.audit_id = ColumnText(statement, 11);
+  keys.audit_chain_id = ColumnText(statement, 12);
+  keys.user_domain_id = ColumnText(statement, 13);
+  keys.project_domain_id = ColumnText(statement, 14);
+  keys.issued_at = sqlite3_column_int64(statement, 15);
   return record;
 }
 

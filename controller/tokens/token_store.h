@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "controller/auth/access_revocations.h"
 
 namespace porthole::controller {
 
@@ -30,6 +31,8 @@ struct ConsoleAuthRecord {
   // were stored): what the session registry and the audit records show.
   std::string user_id;
   std::string project_id;
+  // What Keystone's revocation events may name of the token that asked.
+  RevocationKeys revocation_keys;
 };
 
 // One token taken back before its expiry (DeleteForInstance): what a proxy

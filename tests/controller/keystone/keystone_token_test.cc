@@ -41,9 +41,28 @@ TEST(KeystoneTokenTest, ProjectToken_GivesPrincipalRolesExpiryAndCatalog) {
   EXPECT_FALSE(p.system_scope);
   EXPECT_EQ(p.roles, (std::vector<std::string>{"member", "reader"}));
   EXPECT_EQ(p.expires_at, 1795428623);  // 2026-11-23T10:10:23Z
+  EXPECT_EQ(p.issued_at, 1795428623 - 3600);
+  EXPECT_EQ(p.audit_id, "Zm9vYmFy");
+  EXPECT_EQ(p.audit_chain_id, "Zm9vYmFy");  // a login: its own chain
   ASSERT_EQ(token->identity_endpoints.size(), 2u);
   EXPECT_EQ(token->identity_endpoints[1].interface, "internal");
   EXPECT_EQ(token->identity_endpoints[1].url, "http://10.0.0.5:5000/v3");
+}
+
+TEST(KeystoneTokenTest, RescopedToken_KeepsItsChainsFirstAuditId) {
+  absl::StatusOr<KeystoneToken> token = ParseKeystoneToken(
+      R"({"token": {"user": {"id": "u"}, "audit_ids": ["own", "first"],
+          "issued_at": "2026-11-23T09:10:23.123456Z"}})");
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(token->principal.audit_id, "own");
+  EXPECT_EQ(token->principal.audit_chain_id, "first");
+  EXPECT_EQ(token->principal.issued_at, 1795428623 - 3600);
+}
+
+TEST(KeystoneTokenTest, BadIssuedAt_IsInvalid) {
+  EXPECT_FALSE(ParseKeystoneToken(
+                   R"({"token": {"user": {"id": "u"}, "issued_at": "soon"}})")
+                   .ok());
 }
 
 TEST(KeystoneTokenTest, DomainAndSystemScope_AreNotedWithoutProject) {

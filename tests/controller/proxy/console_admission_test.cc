@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "controller/keystone/revocation_checker.h"
 #include "controller/tokens/console_token.h"
 #include "controller/tokens/sqlite_token_store.h"
 #include "controller/tokens/token_store_factory.h"
@@ -49,7 +50,7 @@ class ConsoleAdmissionTest : public ::testing::Test {
   }
 
   std::string Issue(std::string type = "novnc", int64_t expires = kNow + 600,
-                    uint32_t port = 5901) {
+                    uint32_t port = 5901, RevocationKeys keys = {}) {
     std::string token = NewConsoleToken();
     ConsoleAuthRecord r;
     r.token_hash = HashConsoleToken(token);
@@ -60,6 +61,9 @@ class ConsoleAdmissionTest : public ::testing::Test {
     r.compute_host = "compute-a";
     r.access_url_base = "http://127.0.0.1:6080/vnc_lite.html";
     r.expires = expires;
+    r.user_id = "u-alice";
+    r.project_id = "p-demo";
+    r.revocation_keys = std::move(keys);
     EXPECT_TRUE(store_->Insert(r).ok());
     return token;
   }
@@ -69,8 +73,8 @@ class ConsoleAdmissionTest : public ::testing::Test {
                         std::optional<std::string> origin = std::nullopt) {
     ConsoleAdmission admission(
         kind, store_.get(), &directory_, &*origins_,
-        [this] { return now_.load(); }, recheck_inventory_max_age_,
-        single_use_);
+        [this] { return now_.load(); }, recheck_inventory_max_age_, single_use_,
+        revocations_);
     AdmissionRequest request;
     request.target = target;
     request.origin.origin = std::move(origin);
@@ -90,6 +94,7 @@ class ConsoleAdmissionTest : public ::testing::Test {
   std::atomic<int64_t> now_{kNow};
   absl::Duration recheck_inventory_max_age_ = absl::Seconds(3);
   bool single_use_ = false;
+  const AccessRevocations* revocations_ = nullptr;
 };
 
 TEST_F(ConsoleAdmissionTest, ValidToken_IsAdmittedWithItsEndpoint) {
@@ -166,6 +171,35 @@ TEST_F(ConsoleAdmissionTest, SingleUse_RefusedAttempt_LeavesTheUrlUsable) {
             "wrong-console-type");
   EXPECT_EQ(Reason(Admit("/?token=" + token)), "ok");
   EXPECT_EQ(Reason(Admit("/?token=" + token)), "token-used");
+}
+
+// A URL issued with a Keystone token that Keystone revoked since admits no
+// session (and, with single_use, stays unmarked); other URLs are not
+// affected.
+TEST_F(ConsoleAdmissionTest, AccessRevokedInKeystone_IsRefused403) {
+  single_use_ = true;
+  keystone::RevocationEvent revoked;
+  revoked.audit_id = "aud-revoked";
+  revoked.issued_before = kNow;
+  keystone::RevocationChecker checker(
+      [revoked] { return std::vector<keystone::RevocationEvent>{revoked}; },
+      nullptr);
+  ASSERT_TRUE(checker.CheckNow().ok());
+  revocations_ = &checker;
+  const std::string gone =
+      Issue("novnc", kNow + 600, 5901,
+            {"aud-revoked", "chain", "default", "default", kNow - 10});
+  AdmissionResult r = Admit("/?token=" + gone);
+  EXPECT_EQ(Reason(r), "access-revoked");
+  ASSERT_TRUE(r.rejection.has_value());
+  EXPECT_EQ(r.rejection->status, 403);
+  EXPECT_EQ(Reason(Admit("/?token=" + Issue("novnc", kNow + 600, 5901,
+                                            {"aud-other", "chain", "default",
+                                             "default", kNow - 10}))),
+            "ok");
+  EXPECT_EQ(Reason(Admit("/?token=" + Issue())), "ok");  // not Keystone's
+  revocations_ = nullptr;
+  EXPECT_EQ(Reason(Admit("/?token=" + gone)), "ok");  // never marked used
 }
 
 // Two replicas on one etcd: the URL admits one session whichever replica

@@ -114,10 +114,11 @@ TEST(ConsoleSessionRegistry, MovedRegistration_RemovedOnce) {
 }
 
 TEST(SessionEnd, ProxyInitiatedEnds_Use4000RangeCodes_WithAReason) {
-  for (SessionEnd end : {SessionEnd::kEndedByAdmin, SessionEnd::kTokenRevoked,
-                         SessionEnd::kTokenExpired, SessionEnd::kIdle,
-                         SessionEnd::kBackendClosed, SessionEnd::kProxyDraining,
-                         SessionEnd::kMaxDuration}) {
+  for (SessionEnd end :
+       {SessionEnd::kEndedByAdmin, SessionEnd::kTokenRevoked,
+        SessionEnd::kTokenExpired, SessionEnd::kIdle,
+        SessionEnd::kBackendClosed, SessionEnd::kProxyDraining,
+        SessionEnd::kMaxDuration, SessionEnd::kAccessRevoked}) {
     const SessionCloseFrame frame = CloseFrameFor(end);
     EXPECT_GE(frame.code, 4000) << SessionEndName(end);
     EXPECT_LT(frame.code, 4100) << SessionEndName(end);
@@ -133,8 +134,9 @@ TEST(SessionEnd, ProxyInitiatedEnds_Use4000RangeCodes_WithAReason) {
   EXPECT_EQ(CloseFrameFor(SessionEnd::kIdle).code, 4004);
   EXPECT_EQ(CloseFrameFor(SessionEnd::kMaxDuration).code, 4007);
   EXPECT_EQ(SessionEndName(SessionEnd::kMaxDuration), "max-duration");
-  // 4008 stays reserved for an end no slice sends yet.
-  EXPECT_EQ(kCloseUserAccessRevoked, 4008);
+  EXPECT_EQ(CloseFrameFor(SessionEnd::kAccessRevoked).code, 4008);
+  EXPECT_EQ(CloseFrameFor(SessionEnd::kAccessRevoked).reason, "access revoked");
+  EXPECT_EQ(SessionEndName(SessionEnd::kAccessRevoked), "access-revoked");
 }
 
 }  // namespace

@@ -111,7 +111,7 @@ TEST_F(SqliteTokenStoreTest, Open_UsesWalJournalAndTheNovaSchema) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(QueryFile(path_, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "3");
+  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "4");
   for (const char* index : {"console_auth_tokens_instance_uuid_idx",
                             "console_auth_tokens_expires_idx"}) {
     EXPECT_EQ(
@@ -190,12 +190,14 @@ TEST_F(SqliteTokenStoreTest, Open_Schema1File_MigratesAndKeepsItsTokens) {
   }
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "3");
+  EXPECT_EQ(QueryFile(path_, "PRAGMA user_version"), "4");
   auto old = store->FindValid(HashConsoleToken(token), 0);
   ASSERT_TRUE(old.ok() && old->has_value());
   EXPECT_EQ((*old)->instance_uuid, kServerA);
   EXPECT_EQ((*old)->user_id, "");
   EXPECT_EQ((*old)->project_id, "");
+  // Migrated rows name no Keystone token: no revocation event matches.
+  EXPECT_EQ((*old)->revocation_keys.issued_at, 0);
   // Migrated rows start unused ([consoleauth] single_use, schema 3).
   EXPECT_EQ(*store->MarkUsed(HashConsoleToken(token), 0), true);
   EXPECT_EQ(*store->MarkUsed(HashConsoleToken(token), 0), false);
@@ -203,11 +205,14 @@ TEST_F(SqliteTokenStoreTest, Open_Schema1File_MigratesAndKeepsItsTokens) {
   ConsoleAuthRecord fresh = MakeRecord(NewConsoleToken(), kServerB, 1000);
   fresh.user_id = "alice";
   fresh.project_id = "p1";
+  fresh.revocation_keys = {"aud", "chain", "default", "default", 5};
   ASSERT_TRUE(store->Insert(fresh).ok());
   auto found = store->FindValid(fresh.token_hash, 0);
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->user_id, "alice");
   EXPECT_EQ((*found)->project_id, "p1");
+  EXPECT_EQ((*found)->revocation_keys.audit_chain_id, "chain");
+  EXPECT_EQ((*found)->revocation_keys.issued_at, 5);
 }
 
 TEST_F(SqliteTokenStoreTest, Open_InMemory_Works) {

@@ -83,6 +83,7 @@ TEST_P(TokenStoreContractTest, InsertThenFindValid_ReturnsEveryField) {
   record.internal_access_path = "/websockify";
   record.user_id = "8a1b2c3d";
   record.project_id = "4e5f6a7b";
+  record.revocation_keys = {"aud-1", "chain-1", "default", "d2", 900};
   ASSERT_TRUE(store_->Insert(record).ok());
 
   auto found = store_->FindValid(HashConsoleToken(token), 999);
@@ -102,6 +103,11 @@ TEST_P(TokenStoreContractTest, InsertThenFindValid_ReturnsEveryField) {
   EXPECT_EQ(got.expires, 1000);
   EXPECT_EQ(got.user_id, "8a1b2c3d");
   EXPECT_EQ(got.project_id, "4e5f6a7b");
+  EXPECT_EQ(got.revocation_keys.audit_id, "aud-1");
+  EXPECT_EQ(got.revocation_keys.audit_chain_id, "chain-1");
+  EXPECT_EQ(got.revocation_keys.user_domain_id, "default");
+  EXPECT_EQ(got.revocation_keys.project_domain_id, "d2");
+  EXPECT_EQ(got.revocation_keys.issued_at, 900);
 }
 
 TEST_P(TokenStoreContractTest, FindValid_NullableFieldsAbsent_StayAbsent) {
@@ -114,6 +120,8 @@ TEST_P(TokenStoreContractTest, FindValid_NullableFieldsAbsent_StayAbsent) {
   EXPECT_FALSE((*found)->tls_port.has_value());
   EXPECT_FALSE((*found)->internal_access_path.has_value());
   EXPECT_EQ((*found)->access_url_base, "");
+  EXPECT_EQ((*found)->revocation_keys.issued_at, 0);  // not from Keystone
+  EXPECT_EQ((*found)->revocation_keys.audit_id, "");
 }
 
 TEST_P(TokenStoreContractTest, FindValid_AtOrAfterExpiry_NotFound) {
