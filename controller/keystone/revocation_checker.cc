@@ -59,7 +59,6 @@ absl::Status RevocationChecker::CheckNow() {
 }
 
 bool RevocationChecker::IsRevoked(const IssuingToken& token) const {
-  if (token.keys.issued_at == 0) return false;
   absl::ReaderMutexLock lock(&mu_);
   return std::any_of(
       events_.begin(), events_.end(),

@@ -1,5 +1,7 @@
 #include "controller/keystone/revocation_event.h"
 
+#include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "controller/keystone/keystone_token.h"
@@ -41,10 +43,9 @@ std::optional<RevocationEvent> ReadEvent(const Json& event) {
   out.domain_scope_id = OptionalString(event, "domain_scope_id");
   out.audit_id = OptionalString(event, "audit_id");
   out.audit_chain_id = OptionalString(event, "audit_chain_id");
-  for (const char* key : kUnkeptAttributes) {
-    out.names_unkept_attribute =
-        out.names_unkept_attribute || Names(event, key);
-  }
+  out.names_unkept_attribute =
+      std::any_of(std::begin(kUnkeptAttributes), std::end(kUnkeptAttributes),
+                  [&event](const char* key) { return Names(event, key); });
   return out;
 }
 

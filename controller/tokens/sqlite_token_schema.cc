@@ -1,5 +1,6 @@
 #include "controller/tokens/sqlite_token_schema.h"
 
+#include <iterator>
 #include <string>
 
 #include "absl/cleanup/cleanup.h"
@@ -13,7 +14,7 @@ namespace {
 using sqlite::Exec;
 using sqlite::QueryText;
 
-// Bump with a migration in CreateSchema whenever the table changes.
+// Bump with a migration in kMigrations whenever the table changes.
 // 2: user_id and project_id of the caller who issued the URL (issue 13).
 // 3: used, the mark of [consoleauth] single_use (issue 13).
 // 4: what Keystone's revocation events may name of the issuing token.
@@ -75,6 +76,19 @@ ALTER TABLE console_auth_tokens ADD COLUMN issued_at INTEGER NOT NULL
   DEFAULT 0;
 )sql";
 
+// Each runs, in order, on a file of version `from` or older.
+struct Migration {
+  int from;
+  const char* sql;
+  const char* what;
+};
+constexpr Migration kMigrations[] = {
+    {1, kMigrateFrom1Sql, "migrate schema 1 -> 2"},
+    {2, kMigrateFrom2Sql, "migrate schema 2 -> 3"},
+    {3, kMigrateFrom3Sql, "migrate schema 3 -> 4"},
+};
+static_assert(std::size(kMigrations) == kSchemaVersion - 1);
+
 }  // namespace
 
 absl::Status CreateTokenSchema(sqlite3* db) {
@@ -93,23 +107,10 @@ absl::Status CreateTokenSchema(sqlite3* db) {
         absl::StrCat("schema version ", *version,
                      " is newer than this Porthole's (", kSchemaVersion, ")"));
   }
-  if (number == 1) {
-    if (auto status = Exec(db, kMigrateFrom1Sql, "migrate schema 1 -> 2");
-        !status.ok()) {
-      return status;
-    }
-  }
-  if (number == 1 || number == 2) {
-    if (auto status = Exec(db, kMigrateFrom2Sql, "migrate schema 2 -> 3");
-        !status.ok()) {
-      return status;
-    }
-  }
-  if (number >= 1 && number <= 3) {
-    if (auto status = Exec(db, kMigrateFrom3Sql, "migrate schema 3 -> 4");
-        !status.ok()) {
-      return status;
-    }
+  // 0 is a new file: kSchemaSql creates the table as it is now.
+  for (const Migration& m : kMigrations) {
+    if (number < 1 || number > m.from) continue;
+    if (auto status = Exec(db, m.sql, m.what); !status.ok()) return status;
   }
   if (auto status = Exec(db, kSchemaSql, "create schema"); !status.ok()) {
     return status;
