@@ -175,6 +175,11 @@ OptionTable ControllerOptions(ControllerConfig* c) {
          "public URL of the noVNC page; the token is added as "
          "?path=%3Ftoken%3D...",
          StoreUrl(&c->api.consoles.novncproxy_base_url)});
+  t.Add({"vnc", "xvpvncproxy_base_url", "", kDefaultXvpVncProxyBaseUrl,
+         "public URL of the native console listener for xvpvnc consoles "
+         "(handed out only with [native] listen); the token is added as "
+         "?token=... (Nova's option until Ussuri)",
+         StoreUrl(&c->api.consoles.xvpvncproxy_base_url)});
   t.Add({"spice", "enabled", "", "true", "hand out SPICE consoles",
          StoreBool(&c->api.consoles.spice_enabled)});
   t.Add({"spice", "html5proxy_base_url", "", kDefaultSpiceHtml5ProxyBaseUrl,
@@ -228,6 +233,9 @@ absl::StatusOr<ControllerConfig> LoadControllerConfig(
   config.proxy.novnc.enabled &= config.api.consoles.vnc_enabled;
   config.proxy.spice.enabled &= config.api.consoles.spice_enabled;
   config.proxy.serial.enabled &= config.api.consoles.serial_enabled;
+  // xvpvnc credentials are handed out only where a listener takes them.
+  config.api.consoles.xvpvnc_enabled =
+      config.api.consoles.vnc_enabled && config.proxy.native.listen.has_value();
   return config;
 }
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/rate_limiter.h"
 #include "controller/api/microversion.h"
-#include "controller/api/rate_limiter.h"
 #include "controller/consoles/console_types.h"
 
 namespace porthole::controller {

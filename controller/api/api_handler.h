@@ -4,8 +4,8 @@
 #include <memory>
 #include <string>
 
+#include "common/rate_limiter.h"
 #include "controller/api/api_config.h"
-#include "controller/api/rate_limiter.h"
 #include "controller/auth/authenticator.h"
 #include "controller/consoles/console_issuer.h"
 #include "controller/fleet/server_directory.h"

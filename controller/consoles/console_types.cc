@@ -66,7 +66,12 @@ absl::StatusOr<ConsoleKind> ResolveConsole(std::string_view protocol,
   if (protocol == "vnc") {
     if (!options.vnc_enabled) return Unavailable(type);
     if (type == "novnc") return Kind(agent::v1::PROTOCOL_VNC, type);
-    return Invalid(type);  // xvpvnc (removed in Ussuri) and all the others
+    // Removed from Nova in Ussuri; Porthole's native listener brings it
+    // back when configured.
+    if (type == "xvpvnc" && options.xvpvnc_enabled) {
+      return Kind(agent::v1::PROTOCOL_VNC, type);
+    }
+    return Invalid(type);
   }
   if (protocol == "spice") {
     if (!options.spice_enabled) return Unavailable(type);
@@ -111,6 +116,7 @@ std::string_view ProtocolWord(agent::v1::Protocol protocol) {
 const std::string& AccessUrlBase(std::string_view console_type,
                                  const ConsoleOptions& options) {
   if (console_type == "novnc") return options.novncproxy_base_url;
+  if (console_type == "xvpvnc") return options.xvpvncproxy_base_url;
   if (console_type == "spice-html5") return options.html5proxy_base_url;
   if (console_type == "spice-direct") {
     return options.spice_direct_proxy_base_url;

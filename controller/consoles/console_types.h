@@ -18,6 +18,8 @@ inline constexpr char kDefaultSpiceHtml5ProxyBaseUrl[] =
 inline constexpr char kDefaultSpiceDirectProxyBaseUrl[] =
     "http://127.0.0.1:13002/nova";
 inline constexpr char kDefaultSerialConsoleBaseUrl[] = "ws://127.0.0.1:6083/";
+inline constexpr char kDefaultXvpVncProxyBaseUrl[] =
+    "http://127.0.0.1:6081/console";
 inline constexpr int64_t kDefaultTokenTtlSeconds = 600;
 
 // The console options, named after Nova's (section and key in comments).
@@ -31,6 +33,12 @@ struct ConsoleOptions {
       kDefaultSpiceDirectProxyBaseUrl;  // [spice]
   std::string serial_base_url =
       kDefaultSerialConsoleBaseUrl;  // [serial_console] base_url
+  // Porthole's native listener is configured ([native] listen): xvpvnc
+  // gives a one-time credential for native VNC viewers instead of Nova's
+  // "Invalid console type xvpvnc".
+  bool xvpvnc_enabled = false;
+  std::string xvpvncproxy_base_url =
+      kDefaultXvpVncProxyBaseUrl;  // [vnc], Nova's until Ussuri
   int64_t token_ttl_seconds =
       kDefaultTokenTtlSeconds;  // [consoleauth] token_ttl
 };
@@ -40,7 +48,7 @@ struct ConsoleOptions {
 // picks the proxy base URL).
 struct ConsoleKind {
   agent::v1::Protocol protocol = agent::v1::PROTOCOL_UNSPECIFIED;
-  std::string type;  // novnc | spice-html5 | spice-direct | serial
+  std::string type;  // novnc | xvpvnc | spice-html5 | spice-direct | serial
 };
 
 // This file is the one place that knows Nova's console type table. The

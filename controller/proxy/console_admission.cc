@@ -15,6 +15,7 @@ namespace porthole::controller {
 agent::v1::Protocol ProtocolFor(ProxyKind kind) {
   switch (kind) {
     case ProxyKind::kNoVnc:
+    case ProxyKind::kXvpVnc:
       return agent::v1::PROTOCOL_VNC;
     case ProxyKind::kSpiceHtml5:
       return agent::v1::PROTOCOL_SPICE;
@@ -72,7 +73,8 @@ AdmissionResult ConsoleAdmission::Admit(const AdmissionRequest& request) const {
   };
 
   std::optional<std::string> token =
-      ExtractConsoleToken(request.target, request.cookie);
+      request.token ? request.token
+                    : ExtractConsoleToken(request.target, request.cookie);
   if (!token.has_value()) return reject(ProxyError::kTokenInvalid, "no token");
   const std::string hash = HashConsoleToken(*token);
   result.token_tag = hash.substr(0, 8);

@@ -21,6 +21,9 @@ namespace porthole::controller {
 struct AdmissionRequest {
   std::string target;  // "/?token=..."
   std::string cookie;  // the Cookie header, "" when absent
+  // Set: the token itself (a native viewer's password), not looked for in
+  // `target` and `cookie`.
+  std::optional<std::string> token;
   OriginRequest origin;
   std::string request_id;  // passed to the agent and logged
 };

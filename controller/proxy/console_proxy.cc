@@ -10,6 +10,7 @@
 #include "controller/net/connection_set.h"
 #include "controller/net/event_loop.h"
 #include "controller/net/listener.h"
+#include "controller/proxy/native_connection.h"
 #include "controller/proxy/origin_policy.h"
 #include "controller/proxy/proxy_connection.h"
 
@@ -21,6 +22,7 @@ using proxy_internal::Connection;
 using proxy_internal::kLog;
 using proxy_internal::Listener;
 using proxy_internal::Runtime;
+using proxy_internal::ServeNative;
 using proxy_internal::ServePlain;
 using proxy_internal::ServeTls;
 using proxy_internal::tcp;
@@ -85,21 +87,33 @@ class ConsoleProxy::Impl {
       runtime_.spice_tls = &*spice_tls_;
     }
     connections_.emplace(Limits());
+    if (options_.native.listen) {
+      native_.enabled = true;
+      native_.listen = *options_.native.listen;
+      if (options_.native.attempts_per_minute > 0) {
+        native_attempts_.emplace(
+            RateLimit{options_.native.attempts_per_minute,
+                      options_.native.attempts_per_minute});
+        runtime_.native_attempts = &*native_attempts_;
+      }
+    }
 
     const std::pair<ProxyKind, const ProxyListenerOptions*> kinds[] = {
         {ProxyKind::kNoVnc, &options_.novnc},
         {ProxyKind::kSpiceHtml5, &options_.spice},
-        {ProxyKind::kSerial, &options_.serial}};
+        {ProxyKind::kSerial, &options_.serial},
+        {ProxyKind::kXvpVnc, &native_}};
     for (const auto& [kind, config] : kinds) {
       if (!config->enabled) continue;
       auto listener = std::make_unique<Listener>();
       Listener* l = listener.get();
       l->kind = kind;
       l->config = config;
+      // A native viewer's credential works once, whatever single_use says.
       l->admission = std::make_unique<ConsoleAdmission>(
           kind, store_, directory_, &*origins_, runtime_.clock,
-          options_.recheck_inventory_max_age, options_.single_use,
-          revocations_);
+          options_.recheck_inventory_max_age,
+          options_.single_use || kind == ProxyKind::kXvpVnc, revocations_);
       l->socket = std::make_unique<net::Listener>(
           loop_, *connections_,
           net::ListenerOptions{ProxyKindName(kind), config->listen},
@@ -228,6 +242,10 @@ class ConsoleProxy::Impl {
     beast::error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
     beast::tcp_stream stream(std::move(socket));
+    if (l.kind == ProxyKind::kXvpVnc) {
+      co_await ServeNative(runtime_, l, std::move(stream), conn);
+      co_return;
+    }
     beast::flat_buffer buffer;
     if (tls_) {
       conn.OnClose([&stream] {
@@ -269,6 +287,8 @@ class ConsoleProxy::Impl {
   std::optional<ConsoleTlsContext> vencrypt_;      // [vnc] vencrypt
   std::optional<ConsoleTlsContext> spice_tls_;     // [spice] tls_ca_certs
   std::optional<net::ConnectionSet> connections_;  // made in Start
+  ProxyListenerOptions native_{false, {}, ""};     // from [native] listen
+  std::optional<RateLimiter> native_attempts_;     // [native] attempts_...
   std::vector<std::unique_ptr<Listener>> listeners_;
   bool started_ = false;
   std::atomic<bool> stopped_{false};

@@ -48,12 +48,8 @@ asio::awaitable<void> ServeHttp(Runtime& rt, Listener& l, Stream stream,
     // Between requests a stopping proxy closes the connection at once.
     if (!conn.Idle()) co_return;
     http::request_parser<http::empty_body> parser;
-    parser.header_limit(kMaxHeaderBytes);
-    beast::get_lowest_layer(stream).expires_after(
-        ToChrono(rt.options->handshake_timeout));
     beast::error_code ec;
-    co_await http::async_read_header(
-        stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await ReadRequestHead(rt, stream, buffer, parser, ec);
     conn.Busy();
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == beast::error::timeout || ec == asio::error::operation_aborted ||

@@ -87,6 +87,8 @@ const char* ProxyKindName(ProxyKind kind) {
       return "spice-html5";
     case ProxyKind::kSerial:
       return "serial";
+    case ProxyKind::kXvpVnc:
+      return "xvpvnc";
   }
   return "?";
 }
@@ -159,6 +161,16 @@ void AddProxyOptions(OptionTable* t, ProxyOptions* o) {
   AddListener(t, "serial_console", "serialproxy", "serialproxy",
               "serial console", &o->serial);
 
+  t->Add({"native", "listen", "native-listen", "",
+          "host:port of the native console listener: VNC viewers (TigerVNC) "
+          "with an xvpvnc credential, by VeNCrypt X509Plain or HTTP CONNECT "
+          "/console?token=; needs [DEFAULT] cert; empty: off (Porthole)",
+          StoreOptionalHostPort(&o->native.listen, 6081)});
+  t->Add({"native", "attempts_per_minute", "", "10",
+          "credential attempts one client address may make a minute on the "
+          "native listener (as many at once); beyond, refused unchecked; 0: "
+          "no limit (Porthole)",
+          StoreInteger(&o->native.attempts_per_minute, 0, 100000)});
   t->Add({"DEFAULT", "cert", "cert", "",
           "PEM certificate of the console proxies; set: TLS is accepted "
           "besides plain connections (Nova's default is self.pem; "
@@ -271,6 +283,11 @@ absl::Status ValidateProxyOptions(const ProxyOptions& o) {
     return absl::InvalidArgumentError(
         "[spice] tls_verify_hostname and tls_client_cert need [spice] "
         "tls_ca_certs");
+  }
+  if (o.native.listen.has_value() && o.cert.empty()) {
+    return absl::InvalidArgumentError(
+        "[native] listen needs [DEFAULT] cert: a native viewer's credential "
+        "travels inside TLS with the proxy's certificate");
   }
   return absl::OkStatus();
 }

@@ -2,6 +2,7 @@
 #define PORTHOLE_CONTROLLER_PROXY_PROXY_OPTIONS_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,11 +14,13 @@
 
 namespace porthole::controller {
 
-// The three console proxies of Nova, one listener each.
-enum class ProxyKind { kNoVnc, kSpiceHtml5, kSerial };
+// The three console proxies of Nova, one listener each, and Porthole's
+// native console listener (`[native] listen`), whose VNC viewers hold
+// xvpvnc credentials.
+enum class ProxyKind { kNoVnc, kSpiceHtml5, kSerial, kXvpVnc };
 
-// "novnc", "spice-html5", "serial": the token console_type a listener
-// accepts, and its name in logs.
+// "novnc", "spice-html5", "serial", "xvpvnc": the token console_type a
+// listener accepts, and its name in logs.
 const char* ProxyKindName(ProxyKind kind);
 
 // The RFB security types the noVNC proxy may use with a console (Nova's
@@ -63,6 +66,21 @@ struct SpiceSecurityOptions {
   bool verify_hostname = false;
 
   bool tls() const { return !ca_certs.empty(); }
+};
+
+// Porthole's native console listener (off unless `[native] listen` is set):
+// native VNC viewers reach a console there with a one-time xvpvnc
+// credential, by VeNCrypt X509Plain (the credential as the password) or an
+// HTTP CONNECT /console?token=... tunnel. Needs the proxy's certificate.
+struct NativeOptions {
+  std::optional<HostPort> listen;
+  // Credential attempts a client address may make a minute (a burst of as
+  // many); beyond, refused unchecked. 0: no limit.
+  int attempts_per_minute = 10;
+  // A client that sends nothing within this long is taken for a VNC viewer
+  // waiting for the server's RFB version; one that speaks first is a TLS
+  // ClientHello or an HTTP CONNECT.
+  absl::Duration server_first_after = absl::Milliseconds(300);
 };
 
 struct ProxyListenerOptions {
@@ -132,6 +150,7 @@ struct ProxyOptions {
   // [vnc] viewer_sharing: ClientInit's shared-flag as QEMU gets it.
   ViewerSharing viewer_sharing = ViewerSharing::kShared;
   SpiceSecurityOptions spice_security;  // [spice] require_secure, tls_*
+  NativeOptions native;                 // [native]
 };
 
 // Declares every proxy option in `table`, storing into `options`, which

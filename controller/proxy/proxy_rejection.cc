@@ -34,6 +34,8 @@ std::string_view ProxyErrorName(ProxyError error) {
       return "token-used";
     case ProxyError::kAccessRevoked:
       return "access-revoked";
+    case ProxyError::kCredentialAttemptLimit:
+      return "credential-attempt-limit";
   }
   return "internal-error";
 }
@@ -98,6 +100,10 @@ ProxyRejection Reject(ProxyError error, std::string detail) {
     case ProxyError::kAccessRevoked:
       r.status = 403;
       r.phrase = "Access revoked";
+      break;
+    case ProxyError::kCredentialAttemptLimit:
+      r.status = 429;
+      r.phrase = "Too many credential attempts from this address";
       break;
   }
   return r;

@@ -25,6 +25,7 @@ enum class ProxyError {
   kConsoleTlsFailed,        // 502: TLS to the console failed (SPICE tls port)
   kTokenUsed,               // 403: [consoleauth] single_use, already admitted
   kAccessRevoked,           // 403: Keystone revoked the access that issued it
+  kCredentialAttemptLimit,  // 429: [native] attempts_per_minute from there
 };
 
 // The `X-Porthole-Error` value: "token-invalid", "token-expired", ...

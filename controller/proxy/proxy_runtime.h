@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 
+#include "common/rate_limiter.h"
 #include "controller/net/connection_set.h"
 #include "controller/net/durations.h"
 #include "controller/net/listener.h"
@@ -61,16 +62,32 @@ struct Runtime {
   std::string replica;        // this controller's name in the registry
   ConsoleTlsContext* vencrypt = nullptr;   // set with [vnc] vencrypt
   ConsoleTlsContext* spice_tls = nullptr;  // set with [spice] tls_ca_certs
+  // The native listener's credential attempts per client address; null:
+  // no limit.
+  RateLimiter* native_attempts = nullptr;
   std::atomic<size_t> sessions{0};
 };
 
-// One of the proxy's listeners (noVNC, spice-html5, serial).
+// One of the proxy's listeners (noVNC, spice-html5, serial, native).
 struct Listener {
   ProxyKind kind;
   const ProxyListenerOptions* config;
   std::unique_ptr<ConsoleAdmission> admission;
   std::unique_ptr<net::Listener> socket;  // bound in Start
 };
+
+// Reads one request head (at most kMaxHeaderBytes) into `parser`, within
+// [console] handshake_timeout.
+template <class Stream>
+asio::awaitable<void> ReadRequestHead(
+    const Runtime& rt, Stream& stream, beast::flat_buffer& buffer,
+    http::request_parser<http::empty_body>& parser, beast::error_code& ec) {
+  parser.header_limit(kMaxHeaderBytes);
+  beast::get_lowest_layer(stream).expires_after(
+      ToChrono(rt.options->handshake_timeout));
+  co_await http::async_read_header(
+      stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+}
 
 }  // namespace porthole::controller::proxy_internal
 

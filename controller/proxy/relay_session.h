@@ -1,8 +1,9 @@
-// Internal to controller/proxy: one relaying session, the client's
-// WebSocket and the console's stream, as coroutines over the HTTP stream
-// type and the console's stream type (a TCP socket, or TLS over one after
-// VeNCrypt). One read outstanding per direction, so a slow side slows the
-// other instead of filling memory; all on the connection's executor.
+// Internal to controller/proxy: one relaying session, the client (a
+// browser's WebSocket or a native viewer's stream) and the console's stream, as
+// coroutines over the HTTP stream type and the console's stream type (a TCP
+// socket, or TLS over one after VeNCrypt). One read outstanding per direction,
+// so a slow side slows the other instead of filling memory; all on the
+// connection's executor.
 #ifndef PORTHOLE_CONTROLLER_PROXY_RELAY_SESSION_H_
 #define PORTHOLE_CONTROLLER_PROXY_RELAY_SESSION_H_
 
@@ -21,29 +22,21 @@
 #include "common/logging.h"
 #include "common/uuid.h"
 #include "controller/proxy/proxy_runtime.h"
+#include "controller/proxy/relay_clients.h"
 #include "controller/proxy/rfb_client_stream.h"
 #include "controller/sessions/audit_records.h"
 #include "controller/sessions/console_session_registry.h"
 #include "controller/sessions/session_end.h"
+#include "controller/tokens/token_store.h"
 
 namespace porthole::controller::proxy_internal {
 
-// Closes `ws` with `code` and `reason` if it is still open.
-template <class Stream>
-asio::awaitable<void> CloseWebSocket(websocket::stream<Stream>& ws,
-                                     websocket::close_code code,
-                                     const char* reason) {
-  if (!ws.is_open()) co_return;
-  beast::error_code ignored;
-  co_await ws.async_close(websocket::close_reason(code, reason),
-                          asio::redirect_error(asio::use_awaitable, ignored));
-}
-
-// One relaying session: the client's WebSocket and the console's stream.
-template <class Stream, class Backend>
+// One relaying session: the client (relay_clients.h) and the console's
+// stream.
+template <class Client, class Backend>
 struct Session {
-  Session(websocket::stream<Stream> w, Backend b)
-      : ws(std::move(w)),
+  Session(Client c, Backend b)
+      : client(std::move(c)),
         backend(std::move(b)),
         timer(backend.get_executor()),
         done(backend.get_executor()),
@@ -51,16 +44,12 @@ struct Session {
         down_buf(new char[kRelayBufferBytes]) {}
 
   // Ends the session: closing the console's socket stops the downstream
-  // loop, which then sends `why`'s close frame (CloseFrameFor) to the
-  // client. The first end wins.
+  // loop, which then ends the client with `why` (a WebSocket gets its close
+  // frame, CloseFrameFor). The first end wins.
   void Shutdown(SessionEnd end) {
     if (ended) return;
     ended = true;
     why = end;
-    const SessionCloseFrame frame = CloseFrameFor(end);
-    close_reason = websocket::close_reason(
-        static_cast<websocket::close_code>(frame.code),
-        beast::string_view(frame.reason.data(), frame.reason.size()));
     beast::error_code ec;
     tcp::socket& socket = beast::get_lowest_layer(backend);
     socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -68,7 +57,7 @@ struct Session {
     timer.cancel();
   }
 
-  websocket::stream<Stream> ws;
+  Client client;
   Backend backend;
   asio::steady_timer timer;  // idle limit, max duration, token expiry
   asio::steady_timer done;   // wakes the owner when downstream ends
@@ -82,7 +71,6 @@ struct Session {
   // every client byte is input.
   std::optional<RfbClientStream> rfb;
   std::function<void(const RfbClientStream::ClientBytes&)> on_client_init;
-  websocket::close_reason close_reason{websocket::close_code::normal};
   SessionEnd why = SessionEnd::kBackendClosed;
   std::string detail;  // for the log line: the client's error
   bool ended = false;
@@ -105,8 +93,7 @@ asio::awaitable<void> RelayDown(std::shared_ptr<S> s) {
       s->rfb->OnServerBytes(s->down_buf.get(), n);
     }
     s->bytes.down.fetch_add(n, std::memory_order_relaxed);
-    co_await s->ws.async_write(asio::buffer(s->down_buf.get(), n),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    co_await s->client.Write(asio::buffer(s->down_buf.get(), n), ec);
     if (ec) {
       if (!s->ended) s->detail = "client write failed";
       s->Shutdown(SessionEnd::kClientFailed);
@@ -114,10 +101,7 @@ asio::awaitable<void> RelayDown(std::shared_ptr<S> s) {
     }
   }
   s->Shutdown(SessionEnd::kBackendClosed);
-  if (s->ws.is_open()) {
-    co_await s->ws.async_close(s->close_reason,
-                               asio::redirect_error(asio::use_awaitable, ec));
-  }
+  co_await s->client.Close(s->why);
 }
 
 // Whether the client's bytes held input; on VNC, rewrites ClientInit's
@@ -130,21 +114,21 @@ bool FollowClientBytes(S& s, char* data, size_t n) {
   return seen.input;
 }
 
-// Client -> console: unmasked payload bytes are written through as they
-// arrive, whatever the frame boundaries.
+// Client -> console: the client's bytes (a WebSocket's unmasked payload,
+// whatever the frame boundaries) are written through as they arrive.
 template <class S>
 asio::awaitable<void> RelayUp(std::shared_ptr<S> s) {
   beast::error_code ec;
   for (;;) {
-    size_t n = co_await s->ws.async_read_some(
-        asio::buffer(s->up_buf.get(), kRelayBufferBytes),
-        asio::redirect_error(asio::use_awaitable, ec));
+    size_t n = co_await s->client.ReadSome(
+        asio::buffer(s->up_buf.get(), kRelayBufferBytes), ec);
     if (ec) {
-      if (!s->ended && ec != websocket::error::closed) {
+      const bool by_peer = s->client.ClosedByPeer(ec);
+      if (!s->ended && !by_peer) {
         s->detail = absl::StrCat("client: ", ec.message());
       }
-      s->Shutdown(ec == websocket::error::closed ? SessionEnd::kClientClosed
-                                                 : SessionEnd::kClientFailed);
+      s->Shutdown(by_peer ? SessionEnd::kClientClosed
+                          : SessionEnd::kClientFailed);
       break;
     }
     if (n == 0) continue;
@@ -220,6 +204,28 @@ struct SessionInfo {
   std::optional<RfbClientStream> rfb;
 };
 
+// A session's info from its admitted token: everything but the console,
+// the client address (as `peer` until a caller knows better) and what the
+// relay adds.
+inline SessionInfo SessionInfoFor(const ConsoleAuthRecord& record,
+                                  const std::string& token_tag,
+                                  const std::string& peer,
+                                  const std::string& request_id) {
+  SessionInfo info;
+  info.peer = peer;
+  info.server = record.instance_uuid;
+  info.token_tag = token_tag;
+  info.token_hash = record.token_hash;
+  info.request_id = request_id;
+  info.expires = record.expires;
+  info.console_type = record.console_type;
+  info.user_id = record.user_id;
+  info.project_id = record.project_id;
+  info.revocation_keys = record.revocation_keys;
+  info.client_address = peer;
+  return info;
+}
+
 // The registry's and the audit's view of a session starting now.
 inline ConsoleSessionInfo RegistryInfo(const Runtime& rt,
                                        const SessionInfo& info) {
@@ -239,20 +245,20 @@ inline ConsoleSessionInfo RegistryInfo(const Runtime& rt,
   return out;
 }
 
-// Relays an accepted WebSocket and a connected console stream until either
-// side ends (or the idle limit, max_session_duration, the token's expiry
-// with enforce_session_timeout, or an end through the registry: an admin,
-// a revocation); `info.to_console` is written to the console first. The
-// connection's closer is the proxy draining. Registered in the session
+// Relays a client (relay_clients.h) and a connected console stream until
+// either side ends (or the idle limit, max_session_duration, the token's
+// expiry with enforce_session_timeout, or an end through the registry: an
+// admin, a revocation); `info.to_console` is written to the console first.
+// The connection's closer is the proxy draining. Registered in the session
 // registry and audited (start and end) for its whole life.
-template <class Stream, class Backend>
-asio::awaitable<void> RunSession(Runtime& rt, const Listener& l,
-                                 websocket::stream<Stream> ws, Backend backend,
-                                 const SessionInfo& info, Connection& conn) {
+template <class Client, class Backend>
+asio::awaitable<void> RunRelay(Runtime& rt, const Listener& l, Client client,
+                               Backend backend, const SessionInfo& info,
+                               Connection& conn) {
   const ProxyOptions& o = *rt.options;
   const asio::any_io_executor executor = backend.get_executor();
   beast::error_code ec;
-  auto s = std::make_shared<Session<Stream, Backend>>(std::move(ws),
+  auto s = std::make_shared<Session<Client, Backend>>(std::move(client),
                                                       std::move(backend));
   ++rt.sessions;
   const auto started = SteadyClock::now();
@@ -348,6 +354,15 @@ asio::awaitable<void> RunSession(Runtime& rt, const Listener& l,
       LogField("seconds", absl::StrCat(absl::ToDoubleSeconds(
                               absl::FromChrono(SteadyClock::now() - started)))),
       " ", LogField("request_id", info.request_id));
+}
+
+// RunRelay for a browser's accepted WebSocket.
+template <class Stream, class Backend>
+asio::awaitable<void> RunSession(Runtime& rt, const Listener& l,
+                                 websocket::stream<Stream> ws, Backend backend,
+                                 const SessionInfo& info, Connection& conn) {
+  co_await RunRelay(rt, l, WebSocketClient<Stream>(std::move(ws)),
+                    std::move(backend), info, conn);
 }
 
 }  // namespace porthole::controller::proxy_internal

@@ -1,11 +1,14 @@
-// Internal to controller/proxy: the noVNC listener's RFB security handshake
-// over real streams (when `[vnc] auth_schemes` has vencrypt), between the
-// 101 and the relay. RfbSecurityHandshake decides every byte; this side only
-// moves them (each write to the browser one binary WebSocket frame), starts
-// TLS to QEMU when told, bounds the whole exchange by handshake_timeout,
-// and ends in RunSession over the TCP socket (None) or the TLS stream
-// (VeNCrypt). A failure leaves the browser the RFB reason the handshake
-// queued, then a close frame, and one `console security failed` log line.
+// Internal to controller/proxy: the RFB security handshake with QEMU over
+// real streams, between the client's admission and the relay: the noVNC
+// listener's (when `[vnc] auth_schemes` has vencrypt) after the 101, and the
+// native listener's after a VNC viewer's credential. RfbSecurityHandshake
+// decides every byte; this side only moves them through the client's
+// Handshake* hooks (relay_clients.h: each write to a browser is one binary
+// WebSocket frame; a native viewer's are scripted), starts TLS to QEMU when
+// told, bounds the whole exchange by handshake_timeout, and ends in RunRelay
+// over the TCP socket (None) or the TLS stream (VeNCrypt). A failure leaves
+// the client the RFB reason the handshake queued (HandshakeFailed) and one
+// `console security failed` log line.
 #ifndef PORTHOLE_CONTROLLER_PROXY_VNC_SECURITY_SESSION_H_
 #define PORTHOLE_CONTROLLER_PROXY_VNC_SECURITY_SESSION_H_
 
@@ -39,23 +42,22 @@ inline RfbSecurityHandshake::TlsError TlsErrorOf(ConsoleTlsStream& tls) {
   return RfbSecurityHandshake::TlsError::kOther;
 }
 
-// Runs the RFB security handshake on an accepted WebSocket and a connected
+// Runs the RFB security handshake between a client and a connected
 // console socket, then the relay; see the file comment.
-template <class Stream>
+template <class Client>
 asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
-                                     websocket::stream<Stream> ws,
-                                     tcp::socket backend,
+                                     Client client, tcp::socket backend,
                                      const SessionInfo& info,
                                      const std::string& host,
                                      Connection& conn) {
   const ProxyOptions& o = *rt.options;
   const asio::any_io_executor executor = backend.get_executor();
-  tcp::socket& client_socket = beast::get_lowest_layer(ws).socket();
+  tcp::socket& client_socket = client.socket();
   std::optional<ConsoleTlsStream> tls;
   std::shared_ptr<asio::ssl::context> context;  // held for the session
-  conn.OnClose([&ws, &backend, &tls] {
+  conn.OnClose([&client_socket, &backend, &tls] {
     beast::error_code ignored;
-    beast::get_lowest_layer(ws).socket().close(ignored);
+    client_socket.close(ignored);
     (tls ? tls->next_layer() : backend).close(ignored);
   });
   asio::steady_timer timer(executor);
@@ -80,8 +82,7 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
     const std::vector<std::string> frames = hs.TakeToClient();
     for (const std::string& frame : frames) {
       deadline->waiting = &client_socket;
-      co_await ws.async_write(asio::buffer(frame),
-                              asio::redirect_error(asio::use_awaitable, ec));
+      co_await client.HandshakeWrite(asio::buffer(frame), ec);
       if (ec) {
         hs.ClientFailed(why(ec));
         break;
@@ -94,8 +95,7 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
     }
     if (state == RfbSecurityHandshake::State::kReadClient) {
       deadline->waiting = &client_socket;
-      const size_t n = co_await ws.async_read_some(
-          asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+      const size_t n = co_await client.HandshakeRead(asio::buffer(buffer), ec);
       if (ec) {
         hs.ClientFailed(why(ec));
       } else {
@@ -151,11 +151,15 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
     beast::error_code ignored;
     (tls ? tls->next_layer() : backend).close(ignored);
     if (hs.cause() != VncSecurityCause::kClientIo) {
-      // Bounded by the WebSocket's handshake_timeout.
-      co_await CloseWebSocket(ws, websocket::close_code::normal,
-                              "console security failed");
+      co_await client.HandshakeFailed();  // bounded by the client's timeouts
     }
     conn.OnClose(nullptr);  // it refers to this frame
+    co_return;
+  }
+  if (co_await client.HandshakeDone(); !client_socket.is_open()) {
+    beast::error_code ignored;
+    (tls ? tls->next_layer() : backend).close(ignored);
+    conn.OnClose(nullptr);
     co_return;
   }
   LogDebug(kLog, "console security negotiated ",
@@ -167,9 +171,10 @@ asio::awaitable<void> RunVncSecurity(Runtime& rt, const Listener& l,
   // The browser's next byte is its ClientInit.
   relay.rfb = RfbClientStream::FromClientInit(o.viewer_sharing);
   if (tls) {
-    co_await RunSession(rt, l, std::move(ws), std::move(*tls), relay, conn);
+    co_await RunRelay(rt, l, std::move(client), std::move(*tls), relay, conn);
   } else {
-    co_await RunSession(rt, l, std::move(ws), std::move(backend), relay, conn);
+    co_await RunRelay(rt, l, std::move(client), std::move(backend), relay,
+                      conn);
   }
 }
 

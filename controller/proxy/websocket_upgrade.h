@@ -162,17 +162,8 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
     co_return;
   }
   const ConsoleAuthRecord& record = admitted.record;
-  SessionInfo info;
-  info.peer = peer;
-  info.server = record.instance_uuid;
-  info.token_tag = admitted.token_tag;
-  info.token_hash = record.token_hash;
-  info.request_id = request_id;
-  info.expires = record.expires;
-  info.console_type = record.console_type;
-  info.user_id = record.user_id;
-  info.project_id = record.project_id;
-  info.revocation_keys = record.revocation_keys;
+  SessionInfo info =
+      SessionInfoFor(record, admitted.token_tag, peer, request_id);
   info.client_address = client_address;
   info.origin = origin.origin.value_or("");
 
@@ -257,8 +248,9 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
                              info, conn);
   } else if (l.kind == ProxyKind::kNoVnc && o.vnc.vencrypt()) {
     // The RFB security handshake in the middle, then the relay.
-    co_await RunVncSecurity(rt, l, std::move(ws), std::move(*dialed->socket),
-                            info, record.host, conn);
+    co_await RunVncSecurity(rt, l, WebSocketClient<Stream>(std::move(ws)),
+                            std::move(*dialed->socket), info, record.host,
+                            conn);
   } else if (dialed->tls) {
     co_await RunSession(rt, l, std::move(ws), std::move(*dialed->tls), info,
                         conn);

@@ -11,6 +11,19 @@
 
 namespace porthole::controller {
 
+Server RunningServer(const std::string& uuid, agent::v1::Protocol protocol,
+                     const std::string& console_host, uint32_t port) {
+  Server s;
+  s.domain.set_uuid(uuid);
+  s.domain.set_state(agent::v1::DOMAIN_STATE_RUNNING);
+  agent::v1::Console* c = s.domain.add_consoles();
+  c->set_protocol(protocol);
+  c->set_host(console_host);
+  c->set_port(port);
+  s.host = "compute-a";
+  return s;
+}
+
 namespace v1 = agent::v1;
 
 StaticServerDirectory::StaticServerDirectory(

@@ -17,6 +17,11 @@
 
 namespace porthole::controller {
 
+// A running server on compute host "compute-a" with one console of
+// `protocol` at console_host:port: what most proxy tests look up.
+Server RunningServer(const std::string& uuid, agent::v1::Protocol protocol,
+                     const std::string& console_host, uint32_t port);
+
 // A fake ServerDirectory for unit tests and fuzzers: no agents, no network.
 // It runs the real rules: servers live in the fleet's ServerInventory (fed
 // whole Servers instead of WatchDomains messages), Find answers a miss with

@@ -552,6 +552,30 @@ TEST_F(EnabledConsolesTest, ConfiguredNoVncBaseWithQuery_KeepsIt) {
       << url;
 }
 
+// Issue 14: with the native listener, xvpvnc is a one-time credential for
+// a native VNC viewer, at 2.6+ (Porthole's way) and in the legacy action.
+TEST_F(EnabledConsolesTest, XvpvncWithTheNativeListener_ReturnsItsUrl) {
+  ApiConfig config;
+  config.consoles.xvpvnc_enabled = true;
+  config.consoles.xvpvncproxy_base_url = "https://native.example:6081/console";
+  ApiFixture api(AuthKind::kTokensFile, config);
+  HttpResponse response = api.RemoteConsole(kServerId, "vnc", "xvpvnc", "2.6");
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response)["remote_console"]["type"], "xvpvnc");
+  std::string url = BodyOf(response)["remote_console"]["url"];
+  EXPECT_TRUE(std::regex_match(
+      url,
+      std::regex(
+          R"(^https://native\.example:6081/console\?token=[0-9a-f-]{36}$)")))
+      << url;
+
+  HttpResponse legacy = api.Call(
+      "POST", std::string("/v2.1/servers/") + kServerId + "/action",
+      api.member_, "2.1", R"({"os-getVNCConsole": {"type": "xvpvnc"}})");
+  ASSERT_EQ(legacy.status, 200) << legacy.body;
+  EXPECT_EQ(BodyOf(legacy)["console"]["type"], "xvpvnc");
+}
+
 TEST_F(EnabledConsolesTest, VncDisabled_Returns400UnavailableNovnc) {
   ApiConfig config;
   config.consoles.vnc_enabled = false;

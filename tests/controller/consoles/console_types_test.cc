@@ -32,6 +32,19 @@ TEST(ResolveConsoleTest, TypeOfAnotherProtocol_IsInvalidWithoutPeriod) {
   EXPECT_EQ(ErrorOf("serial", "novnc"), "Invalid console type novnc");
 }
 
+TEST(ResolveConsoleTest, Xvpvnc_WithTheNativeListener_IsAVncConsole) {
+  ConsoleOptions options;
+  options.xvpvnc_enabled = true;
+  absl::StatusOr<ConsoleKind> kind = ResolveConsole("vnc", "xvpvnc", options);
+  ASSERT_TRUE(kind.ok()) << kind.status();
+  EXPECT_EQ(kind->protocol, agent::v1::PROTOCOL_VNC);
+  EXPECT_EQ(kind->type, "xvpvnc");
+  EXPECT_EQ(AccessUrlBase("xvpvnc", options), kDefaultXvpVncProxyBaseUrl);
+  options.vnc_enabled = false;
+  EXPECT_EQ(ErrorOf("vnc", "xvpvnc", options),
+            "Unavailable console type xvpvnc.");
+}
+
 TEST(ResolveConsoleTest, DisabledProtocol_IsUnavailableWithTheType) {
   ConsoleOptions options;
   options.vnc_enabled = options.spice_enabled = options.serial_enabled = false;

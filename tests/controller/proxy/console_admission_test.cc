@@ -26,13 +26,7 @@ constexpr char kVm[] = "11111111-1111-4111-8111-111111111111";
 constexpr int64_t kNow = 1'800'000'000;
 
 Server VncServer(uint32_t port, std::string host = "compute-a") {
-  Server s;
-  s.domain.set_uuid(kVm);
-  s.domain.set_state(v1::DOMAIN_STATE_RUNNING);
-  v1::Console* c = s.domain.add_consoles();
-  c->set_protocol(v1::PROTOCOL_VNC);
-  c->set_host("127.0.0.1");
-  c->set_port(port);
+  Server s = RunningServer(kVm, v1::PROTOCOL_VNC, "127.0.0.1", port);
   s.host = std::move(host);
   return s;
 }

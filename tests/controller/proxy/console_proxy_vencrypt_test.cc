@@ -47,15 +47,8 @@ uint16_t U16At(const std::string& s, size_t i) {
 }
 
 Server MakeServer(const std::string& uuid, const std::string& host, int port) {
-  Server s;
-  s.domain.set_uuid(uuid);
-  s.domain.set_state(v1::DOMAIN_STATE_RUNNING);
-  v1::Console* c = s.domain.add_consoles();
-  c->set_protocol(v1::PROTOCOL_VNC);
-  c->set_host(host);
-  c->set_port(static_cast<uint32_t>(port));
-  s.host = "compute-a";
-  return s;
+  return RunningServer(uuid, v1::PROTOCOL_VNC, host,
+                       static_cast<uint32_t>(port));
 }
 
 // The log line of a failed handshake holds `cause`.

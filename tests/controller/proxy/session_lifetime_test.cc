@@ -10,28 +10,20 @@
 #include <string>
 #include <vector>
 
-#include "controller/proxy/console_proxy.h"
-#include "controller/sessions/file_audit_log.h"
-#include "controller/tokens/console_token.h"
-#include "controller/tokens/sqlite_token_store.h"
 #include "nlohmann/json.hpp"
+#include "tests/controller/proxy/audited_proxy_test.h"
 #include "tests/controller/proxy/raw_websocket.h"
 #include "tests/support/child_process.h"
 #include "tests/support/qemu_vnc_guest.h"
-#include "tests/support/static_server_directory.h"
 
 namespace porthole::controller {
 namespace {
 
-namespace v1 = agent::v1;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using std::chrono::steady_clock;
 using testing::RawWebSocket;
 using Json = nlohmann::json;
-
-constexpr char kVm[] = "11111111-1111-4111-8111-111111111111";
-constexpr int64_t kNow = 1'800'000'000;
 
 std::string Bytes(std::initializer_list<int> bytes) {
   std::string out;
@@ -125,10 +117,12 @@ class RfbViewer {
   std::string close_reason_;
 };
 
-class SessionLifetimeTest : public ::testing::Test {
+class SessionLifetimeTest : public AuditedProxyTest {
  protected:
+  SessionLifetimeTest() : AuditedProxyTest(qemu_->vnc_port()) {}
+
   static void SetUpTestSuite() {
-    qemu_ = testing::QemuVncGuest::Start(60).release();
+    qemu_ = porthole::testing::QemuVncGuest::Start(60).release();
     ASSERT_NE(qemu_, nullptr);
   }
   static void TearDownTestSuite() {
@@ -137,56 +131,13 @@ class SessionLifetimeTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    auto store = SqliteTokenStore::Open(dir_.path() + "/tokens.db");
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    auto audit = FileAuditLog::Open(audit_path_);
-    ASSERT_TRUE(audit.ok()) << audit.status();
-    audit_ = std::move(*audit);
-    Server s;
-    s.domain.set_uuid(kVm);
-    s.domain.set_state(v1::DOMAIN_STATE_RUNNING);
-    v1::Console* c = s.domain.add_consoles();
-    c->set_protocol(v1::PROTOCOL_VNC);
-    c->set_host("127.0.0.1");
-    c->set_port(qemu_->vnc_port());
-    s.host = "compute-a";
-    directory_.Upsert(s);
+    AuditedProxyTest::SetUp();
     options_.novnc = {true, {"127.0.0.1", 0}, ""};
-    options_.spice.enabled = false;
-    options_.serial.enabled = false;
-  }
-
-  void TearDown() override {
-    if (proxy_) proxy_->Stop(absl::ZeroDuration());
-  }
-
-  void StartProxy() {
-    ProxySessionServices services;
-    services.audit = audit_.get();
-    services.replica = "replica-1";
-    proxy_ = std::make_unique<ConsoleProxy>(
-        options_, store_.get(), &directory_, [] { return kNow; }, nullptr,
-        services);
-    absl::Status s = proxy_->Start();
-    ASSERT_TRUE(s.ok()) << s;
   }
 
   std::string Issue() {
-    std::string token = NewConsoleToken();
-    ConsoleAuthRecord r;
-    r.token_hash = HashConsoleToken(token);
-    r.console_type = "novnc";
-    r.host = "127.0.0.1";
-    r.port = qemu_->vnc_port();
-    r.instance_uuid = kVm;
-    r.compute_host = "compute-a";
-    r.access_url_base = "http://127.0.0.1:6080/vnc_lite.html";
-    r.expires = kNow + 600;
-    r.user_id = "alice";
-    r.project_id = "p1";
-    EXPECT_TRUE(store_->Insert(r).ok());
-    return token;
+    return AuditedProxyTest::Issue("novnc",
+                                   "http://127.0.0.1:6080/vnc_lite.html");
   }
 
   int port() const { return proxy_->port(ProxyKind::kNoVnc); }
@@ -200,33 +151,7 @@ class SessionLifetimeTest : public ::testing::Test {
     return viewer;
   }
 
-  // The audit records with this event, once at least `count` are written.
-  std::vector<Json> Audited(const std::string& event, size_t count = 1) {
-    std::vector<Json> out;
-    testing::WaitFor(
-        [&] {
-          out.clear();
-          std::string text = testing::ReadFile(audit_path_);
-          size_t start = 0;
-          for (size_t end; (end = text.find('\n', start)) != std::string::npos;
-               start = end + 1) {
-            Json j = Json::parse(text.substr(start, end - start));
-            if (j["event"] == event) out.push_back(std::move(j));
-          }
-          return out.size() >= count;
-        },
-        seconds(5));
-    return out;
-  }
-
-  static inline testing::QemuVncGuest* qemu_ = nullptr;
-  testing::TempDir dir_;
-  const std::string audit_path_ = dir_.path() + "/audit.jsonl";
-  std::unique_ptr<SqliteTokenStore> store_;
-  std::unique_ptr<FileAuditLog> audit_;
-  StaticServerDirectory directory_;
-  ProxyOptions options_;
-  std::unique_ptr<ConsoleProxy> proxy_;
+  static inline porthole::testing::QemuVncGuest* qemu_ = nullptr;
 };
 
 // The screen answers every update request (data both ways), yet with no

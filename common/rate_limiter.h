@@ -1,5 +1,5 @@
-#ifndef PORTHOLE_CONTROLLER_API_RATE_LIMITER_H_
-#define PORTHOLE_CONTROLLER_API_RATE_LIMITER_H_
+#ifndef PORTHOLE_COMMON_RATE_LIMITER_H_
+#define PORTHOLE_COMMON_RATE_LIMITER_H_
 
 #include <cstdint>
 #include <string>
@@ -10,7 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace porthole::controller {
+namespace porthole {
 
 // How many requests a key may make: `per_minute` on average, up to `burst`
 // at once. per_minute 0 means no limit.
@@ -68,6 +68,6 @@ class RateLimiter {
   size_t sweep_at_ ABSL_GUARDED_BY(mu_) = 1024;
 };
 
-}  // namespace porthole::controller
+}  // namespace porthole
 
-#endif  // PORTHOLE_CONTROLLER_API_RATE_LIMITER_H_
+#endif  // PORTHOLE_COMMON_RATE_LIMITER_H_

@@ -1,8 +1,8 @@
-#include "controller/api/rate_limiter.h"
+#include "common/rate_limiter.h"
 
 #include <algorithm>
 
-namespace porthole::controller {
+namespace porthole {
 
 RateLimiter::RateLimiter(RateLimit limit)
     : per_minute_(std::max(limit.per_minute, 0)),
@@ -58,4 +58,4 @@ size_t RateLimiter::TrackedKeys() {
   return buckets_.size();
 }
 
-}  // namespace porthole::controller
+}  // namespace porthole
