@@ -263,9 +263,9 @@ asio::awaitable<void> ServeVeNCrypt(Runtime& rt, Listener& l,
                           admitted.record.host, conn);
 }
 
-// `CONNECT /console?token=... HTTP/1.1`, then the console's raw bytes.
-template <class Stream>
-asio::awaitable<void> ServeConnect(Runtime& rt, Listener& l, Stream stream,
+// `CONNECT /console?token=... HTTP/1.1` inside TLS, then the console's raw
+// bytes.
+asio::awaitable<void> ServeConnect(Runtime& rt, Listener& l, TlsStream stream,
                                    beast::flat_buffer buffer,
                                    Connection& conn) {
   const std::string& peer = conn.peer();
@@ -316,7 +316,7 @@ asio::awaitable<void> ServeConnect(Runtime& rt, Listener& l, Stream stream,
   info.to_console = beast::buffers_to_string(buffer.data());
   info.rfb = RfbClientStream::FromVersion(rt.options->viewer_sharing);
   conn.OnClose(nullptr);
-  co_await RunRelay(rt, l, RawClient<Stream>(std::move(stream)),
+  co_await RunRelay(rt, l, RawClient<TlsStream>(std::move(stream)),
                     std::move(*dialed.socket), info, conn);
 }
 
@@ -390,11 +390,12 @@ asio::awaitable<void> ServeNative(Runtime& rt, Listener& l,
       co_return;
     }
     co_await ServeConnect(rt, l, std::move(tls), std::move(buffer), conn);
-  } else if (first[0] == 'C' && !o.ssl_only) {
-    co_await ServeConnect(rt, l, std::move(stream), std::move(buffer), conn);
   } else {
-    LogNativeRefused(
-        l, peer, o.ssl_only ? "plain CONNECT (ssl_only)" : "unknown protocol");
+    // A plain CONNECT would carry the credential in the clear: never.
+    LogNativeRefused(l, peer,
+                     first[0] == 'C'
+                         ? "plain CONNECT (credentials travel in TLS only)"
+                         : "unknown protocol");
   }
 }
 

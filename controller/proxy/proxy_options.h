@@ -71,7 +71,8 @@ struct SpiceSecurityOptions {
 // Porthole's native console listener (off unless `[native] listen` is set):
 // native VNC viewers reach a console there with a one-time xvpvnc
 // credential, by VeNCrypt X509Plain (the credential as the password) or an
-// HTTP CONNECT /console?token=... tunnel. Needs the proxy's certificate.
+// HTTP CONNECT /console?token=... tunnel inside TLS. Needs the proxy's
+// certificate.
 struct NativeOptions {
   std::optional<HostPort> listen;
   // Credential attempts a client address may make a minute (a burst of as
@@ -79,7 +80,7 @@ struct NativeOptions {
   int attempts_per_minute = 10;
   // A client that sends nothing within this long is taken for a VNC viewer
   // waiting for the server's RFB version; one that speaks first is a TLS
-  // ClientHello or an HTTP CONNECT.
+  // ClientHello (then an HTTP CONNECT inside).
   absl::Duration server_first_after = absl::Milliseconds(300);
 };
 

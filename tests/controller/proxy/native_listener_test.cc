@@ -2,8 +2,8 @@
 // ConsoleProxy: a real QEMU VNC server, a real SQLite token store, the real
 // JSON-lines audit log, and a VNC viewer speaking what TigerVNC's speaks
 // (RFB 3.8, VeNCrypt 0.2, X509Plain, the credential as the password) or the
-// xvpvnc HTTP tunnel (CONNECT /console?token=...), plain and in TLS, over
-// OpenSSL on a bare socket.
+// xvpvnc HTTP tunnel (CONNECT /console?token=... in TLS; a plain one is
+// refused), over OpenSSL on a bare socket.
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
@@ -246,41 +246,41 @@ TEST_F(NativeListenerTest, AttemptsPerMinute_StopsGuessingFromOneAddress) {
   EXPECT_EQ(refused[3]["reason"], "credential-attempt-limit");
 }
 
-TEST_F(NativeListenerTest, Connect_Plain_TunnelsToTheConsole_Once) {
+TEST_F(NativeListenerTest, Connect_InTls_TunnelsToTheConsole_Once) {
   StartProxy();
   const std::string credential = Issue();
   const std::string request = "CONNECT /console?token=" + credential +
                               " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   auto viewer = Connect();
+  ASSERT_TRUE(viewer->StartTls());
   ASSERT_TRUE(viewer->Send(request));
   const std::string established = "HTTP/1.1 200 Connection established\r\n\r\n";
   EXPECT_EQ(viewer->Read(established.size()), established);
   EXPECT_EQ(viewer->Read(12), kV38);  // QEMU's own version
 
   auto again = Connect();
+  ASSERT_TRUE(again->StartTls());
   ASSERT_TRUE(again->Send(request));
-  const std::string refusal = again->Read(12);
-  EXPECT_EQ(refusal, "HTTP/1.1 403");
+  EXPECT_EQ(again->Read(12), "HTTP/1.1 403");
+  std::vector<Json> refused = Audited("admission-refused");
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0]["reason"], "token-used");
 }
 
-TEST_F(NativeListenerTest, Connect_InTls_TunnelsToTheConsole) {
+// The credential would travel in the clear: refused before it is read.
+TEST_F(NativeListenerTest, PlainConnect_IsRefused) {
   StartProxy();
+  const std::string credential = Issue();
   auto viewer = Connect();
-  ASSERT_TRUE(viewer->StartTls());
-  ASSERT_TRUE(viewer->Send("CONNECT /console?token=" + Issue() +
-                           " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
-  const std::string established = "HTTP/1.1 200 Connection established\r\n\r\n";
-  EXPECT_EQ(viewer->Read(established.size()), established);
-  EXPECT_EQ(viewer->Read(12), kV38);
-}
-
-TEST_F(NativeListenerTest, SslOnly_PlainConnect_IsDropped) {
-  options_.ssl_only = true;
-  StartProxy();
-  auto viewer = Connect();
-  ASSERT_TRUE(
-      viewer->Send("CONNECT /console?token=" + Issue() + " HTTP/1.1\r\n\r\n"));
+  ASSERT_TRUE(viewer->Send("CONNECT /console?token=" + credential +
+                           " HTTP/1.1\r\n\r\n"));
   EXPECT_TRUE(viewer->Closed());
+  // Not admitted, so not spent either.
+  auto tls = Connect();
+  ASSERT_TRUE(tls->StartTls());
+  ASSERT_TRUE(
+      tls->Send("CONNECT /console?token=" + credential + " HTTP/1.1\r\n\r\n"));
+  EXPECT_EQ(tls->Read(12), "HTTP/1.1 200");
 }
 
 TEST_F(NativeListenerTest, WithoutACertificate_DoesNotStart) {
