@@ -246,14 +246,15 @@ asio::awaitable<void> ServeVeNCrypt(Runtime& rt, Listener& l,
     conn.OnClose(nullptr);
     co_return;
   }
+  const SpiceTransport plain{false, admitted.record.port};  // VNC: one port
   ConsoleConnection dialed =
-      co_await DialConsole(rt, tls.get_executor(), admitted.record.host,
-                           SpiceTransport{false, admitted.record.port});
+      co_await DialConsole(rt, tls.get_executor(), admitted.record.host, plain);
   if (dialed.failure) {
     LogRejection(l, peer, request_id, admitted.token_tag,
                  Reject(ProxyError::kBackendUnreachable, *dialed.failure));
-    co_await WriteAll(
-        tls, vencrypt_plain::SecurityResultFailed("Console unreachable"));
+    const std::string result =
+        vencrypt_plain::SecurityResultFailed("Console unreachable");
+    co_await WriteAll(tls, result);
     conn.OnClose(nullptr);
     co_return;
   }
@@ -288,17 +289,17 @@ asio::awaitable<void> ServeConnect(Runtime& rt, Listener& l, TlsStream stream,
     co_return;
   }
   const std::string request_id = NewRequestId();
-  std::optional<std::string> token =
-      ExtractConsoleToken(std::string(req.target()), "");
+  std::string token =
+      ExtractConsoleToken(std::string(req.target()), "").value_or("");
   NativeAdmitted admitted =
-      co_await AdmitNative(rt, l, token.value_or(""), peer, request_id);
+      co_await AdmitNative(rt, l, std::move(token), peer, request_id);
   if (admitted.rejection) {
     co_await WriteRejection(rt, stream, req.version(), *admitted.rejection);
     co_return;
   }
-  ConsoleConnection dialed =
-      co_await DialConsole(rt, stream.get_executor(), admitted.record.host,
-                           SpiceTransport{false, admitted.record.port});
+  const SpiceTransport plain{false, admitted.record.port};  // VNC: one port
+  ConsoleConnection dialed = co_await DialConsole(rt, stream.get_executor(),
+                                                  admitted.record.host, plain);
   if (dialed.failure) {
     const ProxyRejection r =
         Reject(ProxyError::kBackendUnreachable, *dialed.failure);
