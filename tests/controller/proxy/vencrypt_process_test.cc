@@ -45,6 +45,15 @@ TEST(VencryptProcess, Sighup_RereadsTheCertificateFiles) {
           ca + "\nvencrypt_client_cert = " + pki.cert("client") +
           "\nvencrypt_client_key = " + pki.key("client") + "\n");
   ASSERT_TRUE(stack.Start()) << stack.ControllerLog();
+  // The API answers before the proxies have read their files: a file
+  // changed before that is a failed start, not a reload.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return stack.ControllerLog().find("listening listener=novnc") !=
+               std::string::npos;
+      },
+      seconds(10)))
+      << stack.ControllerLog();
 
   WriteFile(ca, "not a certificate\n");
   stack.controller()->Signal(SIGHUP);
