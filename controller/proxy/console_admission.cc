@@ -18,6 +18,7 @@ agent::v1::Protocol ProtocolFor(ProxyKind kind) {
     case ProxyKind::kXvpVnc:
       return agent::v1::PROTOCOL_VNC;
     case ProxyKind::kSpiceHtml5:
+    case ProxyKind::kSpiceDirect:
       return agent::v1::PROTOCOL_SPICE;
     case ProxyKind::kSerial:
       return agent::v1::PROTOCOL_SERIAL;
@@ -178,7 +179,7 @@ AdmissionResult ConsoleAdmission::Admit(const AdmissionRequest& request) const {
   result.console = current;
 
   // Last, so that a refusal for any other reason leaves the URL usable.
-  if (single_use_) {
+  if (single_use_ && request.consume) {
     absl::StatusOr<bool> marked = store_->MarkUsed(hash, now);
     if (absl::IsNotFound(marked.status())) {
       return reject(ProxyError::kTokenInvalid, "revoked during admission");

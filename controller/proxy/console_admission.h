@@ -26,6 +26,9 @@ struct AdmissionRequest {
   std::optional<std::string> token;
   OriginRequest origin;
   std::string request_id;  // passed to the agent and logged
+  // False: every check, but a single-use token is not marked used (the
+  // `.vv` file of a spice-direct URL is fetched before the viewer uses it).
+  bool consume = true;
 };
 
 struct AdmissionResult {

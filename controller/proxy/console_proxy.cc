@@ -4,6 +4,8 @@
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
 // clang-format on
 
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -79,7 +81,9 @@ class ConsoleProxy::Impl {
       if (absl::Status s = vencrypt_->Load(); !s.ok()) return s;
       runtime_.vencrypt = &*vencrypt_;
     }
-    if (options_.spice.enabled && options_.spice_security.tls()) {
+    // spice-html5's consoles, and the native listener's SPICE side.
+    if ((options_.spice.enabled || options_.native.listen) &&
+        options_.spice_security.tls()) {
       const SpiceSecurityOptions& sp = options_.spice_security;
       spice_tls_.emplace(ConsoleTlsFiles{"[spice] tls_", sp.ca_certs,
                                          sp.client_cert, sp.client_key});
@@ -96,6 +100,7 @@ class ConsoleProxy::Impl {
                       options_.native.attempts_per_minute});
         runtime_.native_attempts = &*native_attempts_;
       }
+      if (absl::Status s = StartNativeSpice(); !s.ok()) return s;
     }
 
     const std::pair<ProxyKind, const ProxyListenerOptions*> kinds[] = {
@@ -114,6 +119,7 @@ class ConsoleProxy::Impl {
           kind, store_, directory_, &*origins_, runtime_.clock,
           options_.recheck_inventory_max_age,
           options_.single_use || kind == ProxyKind::kXvpVnc, revocations_);
+      if (kind == ProxyKind::kXvpVnc) l->spice_direct = spice_direct_.get();
       l->socket = std::make_unique<net::Listener>(
           loop_, *connections_,
           net::ListenerOptions{ProxyKindName(kind), config->listen},
@@ -236,6 +242,37 @@ class ConsoleProxy::Impl {
     return absl::OkStatus();
   }
 
+  // The native listener's SPICE side: its admission (spice-direct
+  // credentials, single use), ticket key and the CA for `.vv` files.
+  absl::Status StartNativeSpice() {
+    absl::StatusOr<std::unique_ptr<SpiceTicketKey>> key =
+        SpiceTicketKey::Generate();
+    if (!key.ok()) return key.status();
+    spice_ticket_key_ = *std::move(key);
+    runtime_.spice_ticket_key = spice_ticket_key_.get();
+    runtime_.spice_sessions = &spice_sessions_;
+    if (!options_.native.ca_file.empty()) {
+      std::ifstream in(options_.native.ca_file);
+      std::stringstream pem;
+      pem << in.rdbuf();
+      if (!in ||
+          pem.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("[native] ca_file ", options_.native.ca_file,
+                         ": no PEM certificate there"));
+      }
+      runtime_.native_ca_pem = pem.str();
+    }
+    spice_direct_ = std::make_unique<Listener>();
+    spice_direct_->kind = ProxyKind::kSpiceDirect;
+    spice_direct_->config = &native_;
+    spice_direct_->admission = std::make_unique<ConsoleAdmission>(
+        ProxyKind::kSpiceDirect, store_, directory_, &*origins_, runtime_.clock,
+        options_.recheck_inventory_max_age,
+        /*single_use=*/true, revocations_);
+    return absl::OkStatus();
+  }
+
   // The proxy's per-connection coroutine: TLS or plain, then HTTP.
   asio::awaitable<void> Serve(Listener& l, tcp::socket socket,
                               Connection& conn) {
@@ -290,6 +327,9 @@ class ConsoleProxy::Impl {
   ProxyListenerOptions native_{false, {}, ""};     // from [native] listen
   std::optional<RateLimiter> native_attempts_;     // [native] attempts_...
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unique_ptr<Listener> spice_direct_;  // the native listener's SPICE side
+  std::unique_ptr<SpiceTicketKey> spice_ticket_key_;
+  SpiceSessionBindings spice_sessions_;
   bool started_ = false;
   std::atomic<bool> stopped_{false};
 };

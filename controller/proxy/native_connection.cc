@@ -18,6 +18,8 @@
 #include "controller/net/peer_address.h"
 #include "controller/proxy/console_admission.h"
 #include "controller/proxy/console_dial.h"
+#include "controller/proxy/native_admission.h"
+#include "controller/proxy/native_spice.h"
 #include "controller/proxy/relay_clients.h"
 #include "controller/proxy/relay_session.h"
 #include "controller/proxy/static_file_reply.h"
@@ -30,8 +32,6 @@
 
 namespace porthole::controller::proxy_internal {
 namespace {
-
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // A native VNC viewer as RunVncSecurity's client. It settled its security
 // with Porthole (VeNCrypt X509Plain, credential checked), so towards the
@@ -80,92 +80,6 @@ class NativeVncViewer : public RawClient<TlsStream> {
   size_t step_ = 0;
   std::string last_;  // what the handshake would have told a browser last
 };
-
-// What admission gives a native client: where to dial, or why not.
-struct NativeAdmitted {
-  std::optional<ProxyRejection> rejection;
-  std::string token_tag = "-";
-  ConsoleAuthRecord record;
-  std::optional<TokenSessionCounter::Slot> slot;  // held for the session
-  SessionInfo info;
-};
-
-// The credential attempt limit per client address, the token's session
-// slot, then ConsoleAdmission on the pool (single use). A refusal is logged
-// and audited here.
-asio::awaitable<NativeAdmitted> AdmitNative(Runtime& rt, Listener& l,
-                                            std::string token,
-                                            const std::string& peer,
-                                            const std::string& request_id) {
-  NativeAdmitted out;
-  auto refuse = [&](ProxyRejection r, const std::string& tag) {
-    LogRejection(l, peer, request_id, tag, r);
-    if (rt.audit != nullptr) {
-      rt.audit->Write(AdmissionRefusedAudit(
-          {std::string(ProxyKindName(l.kind)),
-           std::string(ProxyErrorName(r.error)), tag, peer, "", request_id},
-          absl::Now()));
-    }
-    out.rejection = std::move(r);
-    return std::move(out);
-  };
-  if (rt.native_attempts != nullptr) {
-    const RateLimiter::Decision d =
-        rt.native_attempts->Acquire(net::PeerLimitKey(peer), absl::Now());
-    if (!d.allowed) {
-      co_return refuse(
-          Reject(ProxyError::kCredentialAttemptLimit,
-                 absl::StrCat("retry in ", d.retry_after_seconds, " s")),
-          "-");
-    }
-  }
-  const std::string hash = HashConsoleToken(token);
-  out.token_tag = hash.substr(0, 8);
-  out.slot = rt.token_sessions->TryAcquire(hash);
-  if (!out.slot) {
-    co_return refuse(Reject(ProxyError::kTokenSessionLimit,
-                            "sessions already open on this credential"),
-                     out.token_tag);
-  }
-  AdmissionRequest ask;
-  ask.token = std::move(token);
-  ask.origin.peer = peer;
-  ask.request_id = request_id;
-  AdmissionResult admitted =
-      co_await asio::co_spawn(*rt.pool, Admit(l, ask), asio::use_awaitable);
-  if (admitted.rejection) {
-    co_return refuse(*admitted.rejection, admitted.token_tag);
-  }
-  out.record = admitted.record;
-  out.info = SessionInfoFor(out.record, out.token_tag, peer, request_id);
-  out.info.console = absl::StrCat(out.record.host, ":", out.record.port);
-  co_return out;
-}
-
-// Reads exactly `n` bytes into `out`.
-template <class Stream>
-asio::awaitable<bool> ReadExactly(Stream& stream, size_t n, std::string& out) {
-  out.assign(n, '\0');
-  beast::error_code ec;
-  co_await asio::async_read(stream, asio::buffer(out.data(), n),
-                            asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec;
-}
-
-template <class Stream>
-asio::awaitable<bool> WriteAll(Stream& stream, std::string_view bytes) {
-  beast::error_code ec;
-  co_await asio::async_write(stream, asio::buffer(bytes.data(), bytes.size()),
-                             asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec;
-}
-
-void LogNativeRefused(const Listener& l, const std::string& peer,
-                      std::string_view why) {
-  LogWarning(kLog, "native connection refused ",
-             LogField("listener", ProxyKindName(l.kind)), " ",
-             LogField("peer", peer), " ", LogField("why", std::string(why)));
-}
 
 // VeNCrypt X509Plain with the viewer, up to its password (the credential);
 // nullopt when the viewer left the protocol (logged).
@@ -265,7 +179,7 @@ asio::awaitable<void> ServeVeNCrypt(Runtime& rt, Listener& l,
 }
 
 // `CONNECT /console?token=... HTTP/1.1` inside TLS, then the console's raw
-// bytes.
+// bytes; or `GET` of a spice-direct URL: its `.vv` file.
 asio::awaitable<void> ServeConnect(Runtime& rt, Listener& l, TlsStream stream,
                                    beast::flat_buffer buffer,
                                    Connection& conn) {
@@ -282,10 +196,16 @@ asio::awaitable<void> ServeConnect(Runtime& rt, Listener& l, TlsStream stream,
     co_return;
   }
   const http::request<http::empty_body>& req = parser.get();
+  if (req.method() == http::verb::get && l.spice_direct != nullptr) {
+    co_await ServeVirtViewerFile(rt, *l.spice_direct, stream, req, peer);
+    co_return;
+  }
   if (req.method() != http::verb::connect) {
-    co_await WriteSimple(
-        rt, stream, req.version(), http::status::method_not_allowed,
-        "Only CONNECT /console?token=... is served here", false, false);
+    co_await WriteSimple(rt, stream, req.version(),
+                         http::status::method_not_allowed,
+                         "Only CONNECT /console?token=... and GET of a "
+                         "spice-direct URL are served here",
+                         false, false);
     co_return;
   }
   const std::string request_id = NewRequestId();
@@ -390,6 +310,16 @@ asio::awaitable<void> ServeNative(Runtime& rt, Listener& l,
       LogNativeRefused(l, peer, absl::StrCat("TLS: ", ec.message()));
       co_return;
     }
+    // Inside TLS: a SPICE link ("REDQ"), or an HTTP request.
+    std::string start;
+    if (!co_await ReadExactly(tls, 4, start)) co_return;
+    if (start == "REDQ" && l.spice_direct != nullptr) {
+      co_await ServeSpiceLink(rt, *l.spice_direct, std::move(tls),
+                              std::move(start), conn);
+      co_return;
+    }
+    buffer.commit(
+        asio::buffer_copy(buffer.prepare(start.size()), asio::buffer(start)));
     co_await ServeConnect(rt, l, std::move(tls), std::move(buffer), conn);
   } else {
     // A plain CONNECT would carry the credential in the clear: never.

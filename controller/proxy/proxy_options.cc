@@ -89,6 +89,8 @@ const char* ProxyKindName(ProxyKind kind) {
       return "serial";
     case ProxyKind::kXvpVnc:
       return "xvpvnc";
+    case ProxyKind::kSpiceDirect:
+      return "spice-direct";
   }
   return "?";
 }
@@ -164,13 +166,19 @@ void AddProxyOptions(OptionTable* t, ProxyOptions* o) {
   t->Add({"native", "listen", "native-listen", "",
           "host:port of the native console listener: VNC viewers (TigerVNC) "
           "with an xvpvnc credential, by VeNCrypt X509Plain or HTTP CONNECT "
-          "/console?token=; needs [DEFAULT] cert; empty: off (Porthole)",
+          "/console?token=, and remote-viewer (SPICE) with a spice-direct "
+          "credential; needs [DEFAULT] cert; empty: off (Porthole)",
           StoreOptionalHostPort(&o->native.listen, 6081)});
   t->Add({"native", "attempts_per_minute", "", "10",
           "credential attempts one client address may make a minute on the "
           "native listener (as many at once); beyond, refused unchecked; 0: "
           "no limit (Porthole)",
           StoreInteger(&o->native.attempts_per_minute, 0, 100000)});
+  t->Add({"native", "ca_file", "", "",
+          "PEM CA certificate(s) written into the .vv files of spice-direct "
+          "URLs, for remote-viewer to trust the proxy's certificate; empty: "
+          "the viewer's own trust store (Porthole)",
+          StoreString(&o->native.ca_file)});
   t->Add({"DEFAULT", "cert", "cert", "",
           "PEM certificate of the console proxies; set: TLS is accepted "
           "besides plain connections (Nova's default is self.pem; "

@@ -16,11 +16,13 @@ namespace porthole::controller {
 
 // The three console proxies of Nova, one listener each, and Porthole's
 // native console listener (`[native] listen`), whose VNC viewers hold
-// xvpvnc credentials.
-enum class ProxyKind { kNoVnc, kSpiceHtml5, kSerial, kXvpVnc };
+// xvpvnc credentials and whose SPICE viewers (remote-viewer) hold
+// spice-direct ones (kSpiceDirect: the native listener's SPICE side, no
+// socket of its own).
+enum class ProxyKind { kNoVnc, kSpiceHtml5, kSerial, kXvpVnc, kSpiceDirect };
 
-// "novnc", "spice-html5", "serial", "xvpvnc": the token console_type a
-// listener accepts, and its name in logs.
+// "novnc", "spice-html5", "serial", "xvpvnc", "spice-direct": the token
+// console_type a listener accepts, and its name in logs.
 const char* ProxyKindName(ProxyKind kind);
 
 // The RFB security types the noVNC proxy may use with a console (Nova's
@@ -71,10 +73,16 @@ struct SpiceSecurityOptions {
 // Porthole's native console listener (off unless `[native] listen` is set):
 // native VNC viewers reach a console there with a one-time xvpvnc
 // credential, by VeNCrypt X509Plain (the credential as the password) or an
-// HTTP CONNECT /console?token=... tunnel inside TLS. Needs the proxy's
+// HTTP CONNECT /console?token=... tunnel inside TLS; remote-viewer with a
+// one-time spice-direct credential as its SPICE password, from the `.vv`
+// file served at the spice-direct URL (GET inside TLS). Needs the proxy's
 // certificate.
 struct NativeOptions {
   std::optional<HostPort> listen;
+  // PEM file of the CA that remote-viewer should trust for the proxy's
+  // certificate, written into each `.vv` file; "": none (the viewer's own
+  // trust store).
+  std::string ca_file;
   // Credential attempts a client address may make a minute (a burst of as
   // many); beyond, refused unchecked. 0: no limit.
   int attempts_per_minute = 10;

@@ -30,6 +30,8 @@
 #include "controller/proxy/console_proxy.h"
 #include "controller/proxy/console_tls_context.h"
 #include "controller/proxy/proxy_options.h"
+#include "controller/proxy/spice_session_bindings.h"
+#include "controller/proxy/spice_ticket.h"
 #include "controller/proxy/token_session_counter.h"
 #include "controller/sessions/audit_log.h"
 #include "controller/sessions/console_session_registry.h"
@@ -65,6 +67,11 @@ struct Runtime {
   // The native listener's credential attempts per client address; null:
   // no limit.
   RateLimiter* native_attempts = nullptr;
+  // The native listener's SPICE side: its ticket key, the sessions it
+  // linked, the CA written into `.vv` files ([native] ca_file's text).
+  const SpiceTicketKey* spice_ticket_key = nullptr;
+  SpiceSessionBindings* spice_sessions = nullptr;
+  std::string native_ca_pem;
   std::atomic<size_t> sessions{0};
 };
 
@@ -74,6 +81,9 @@ struct Listener {
   const ProxyListenerOptions* config;
   std::unique_ptr<ConsoleAdmission> admission;
   std::unique_ptr<net::Listener> socket;  // bound in Start
+  // The native listener: its SPICE side (kSpiceDirect, spice-direct
+  // credentials; no socket of its own).
+  const Listener* spice_direct = nullptr;
 };
 
 // Reads one request head (at most kMaxHeaderBytes) into `parser`, within

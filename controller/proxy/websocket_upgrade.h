@@ -42,6 +42,34 @@ inline void LogRejection(const Listener& l, const std::string& peer,
       " ", LogField("detail", r.detail));
 }
 
+// With [audit] file, the admission-refused record of a client refused
+// before its session (never the token).
+inline void AuditRefusal(const Runtime& rt, const Listener& l,
+                         const std::string& client_address,
+                         const std::string& origin,
+                         const std::string& request_id,
+                         const std::string& token_tag,
+                         const ProxyRejection& r) {
+  if (rt.audit == nullptr) return;
+  rt.audit->Write(AdmissionRefusedAudit(
+      {std::string(ProxyKindName(l.kind)), std::string(ProxyErrorName(r.error)),
+       token_tag, client_address, origin, request_id},
+      absl::Now()));
+}
+
+// A client refused before its session: the `upgrade rejected` line and the
+// audit record.
+inline void LogAndAuditRefusal(const Runtime& rt, const Listener& l,
+                               const std::string& peer,
+                               const std::string& client_address,
+                               const std::string& origin,
+                               const std::string& request_id,
+                               const std::string& token_tag,
+                               const ProxyRejection& r) {
+  LogRejection(l, peer, request_id, token_tag, r);
+  AuditRefusal(rt, l, client_address, origin, request_id, token_tag, r);
+}
+
 // The refusal before the 101: status, phrase, X-Porthole-Error, no body.
 template <class Stream>
 asio::awaitable<void> WriteRejection(const Runtime& rt, Stream& stream,
@@ -101,17 +129,9 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
   origin.forwarded_for = header("X-Forwarded-For");
   origin.peer = peer;
   const std::string client_address = rt.origins->ClientAddress(origin);
-  auto audit_refusal = [&](const ProxyRejection& r, const std::string& tag) {
-    if (rt.audit == nullptr) return;
-    rt.audit->Write(AdmissionRefusedAudit(
-        {std::string(ProxyKindName(l.kind)),
-         std::string(ProxyErrorName(r.error)), tag, client_address,
-         origin.origin.value_or(""), request_id},
-        absl::Now()));
-  };
   auto refuse = [&](const ProxyRejection& r, const std::string& tag) {
-    LogRejection(l, peer, request_id, tag, r);
-    audit_refusal(r, tag);
+    LogAndAuditRefusal(rt, l, peer, client_address, origin.origin.value_or(""),
+                       request_id, tag, r);
     return WriteRejection(rt, stream, req.version(), r);
   };
   std::optional<std::string_view> offered;
@@ -198,7 +218,8 @@ asio::awaitable<void> Upgrade(Runtime& rt, Listener& l, Stream stream,
       LogConsoleSecurityFailed(l, info, dialed->tls_cause, *dialed->failure);
       const ProxyRejection r =
           Reject(ProxyError::kConsoleTlsFailed, *dialed->failure);
-      audit_refusal(r, admitted.token_tag);
+      AuditRefusal(rt, l, client_address, origin.origin.value_or(""),
+                   request_id, admitted.token_tag, r);
       co_await WriteRejection(rt, stream, req.version(), r);
       co_return;
     }

@@ -1,6 +1,7 @@
 // A ConsoleProxy test fixture: a real SQLite token store and JSON-lines
 // audit log in a fresh directory, a StaticServerDirectory with kVm running
-// on one VNC console (set by the suite: the port of its real QEMU), and the
+// on one console (VNC unless the suite says SPICE; the port of its real
+// QEMU), and the
 // proxy on a fixed clock. Subclasses set options_ and call StartProxy().
 #ifndef PORTHOLE_TESTS_CONTROLLER_PROXY_AUDITED_PROXY_TEST_H_
 #define PORTHOLE_TESTS_CONTROLLER_PROXY_AUDITED_PROXY_TEST_H_
@@ -28,8 +29,10 @@ class AuditedProxyTest : public ::testing::Test {
   static constexpr char kVm[] = "11111111-1111-4111-8111-111111111111";
   static constexpr int64_t kNow = 1'800'000'000;
 
-  // The console kVm's VNC port is at.
-  explicit AuditedProxyTest(int vnc_port) : vnc_port_(vnc_port) {}
+  // kVm's console: its protocol and port.
+  explicit AuditedProxyTest(
+      int console_port, agent::v1::Protocol protocol = agent::v1::PROTOCOL_VNC)
+      : console_port_(console_port), protocol_(protocol) {}
 
   void SetUp() override {
     auto store = SqliteTokenStore::Open(dir_.path() + "/tokens.db");
@@ -38,8 +41,8 @@ class AuditedProxyTest : public ::testing::Test {
     auto audit = FileAuditLog::Open(audit_path_);
     ASSERT_TRUE(audit.ok()) << audit.status();
     audit_ = std::move(*audit);
-    directory_.Upsert(RunningServer(kVm, agent::v1::PROTOCOL_VNC, "127.0.0.1",
-                                    static_cast<uint32_t>(vnc_port_)));
+    directory_.Upsert(RunningServer(kVm, protocol_, "127.0.0.1",
+                                    static_cast<uint32_t>(console_port_)));
     options_.spice.enabled = false;
     options_.serial.enabled = false;
   }
@@ -66,7 +69,7 @@ class AuditedProxyTest : public ::testing::Test {
     r.token_hash = HashConsoleToken(token);
     r.console_type = type;
     r.host = "127.0.0.1";
-    r.port = static_cast<uint32_t>(vnc_port_);
+    r.port = static_cast<uint32_t>(console_port_);
     r.instance_uuid = kVm;
     r.compute_host = "compute-a";
     r.access_url_base = base;
@@ -82,7 +85,8 @@ class AuditedProxyTest : public ::testing::Test {
     return porthole::testing::AuditRecords(audit_path_, event, count);
   }
 
-  const int vnc_port_;
+  const int console_port_;
+  const agent::v1::Protocol protocol_;
   porthole::testing::TempDir dir_;
   const std::string audit_path_ = dir_.path() + "/audit.jsonl";
   std::unique_ptr<SqliteTokenStore> store_;

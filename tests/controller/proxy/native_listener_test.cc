@@ -15,6 +15,7 @@
 
 #include "nlohmann/json.hpp"
 #include "tests/controller/proxy/audited_proxy_test.h"
+#include "tests/controller/proxy/tls_test_client.h"
 #include "tests/support/child_process.h"
 #include "tests/support/qemu_vnc_guest.h"
 #include "tests/support/raw_socket.h"
@@ -39,55 +40,10 @@ uint32_t U32At(const std::string& s, size_t at) {
          (uint32_t{p[2]} << 8) | p[3];
 }
 
-// A VNC viewer's side of the native listener: plain bytes, then TLS on the
-// same socket (the proxy's certificate checked against `ca`). Reads wait at
-// most 5 s (SO_RCVTIMEO), so a proxy that says nothing fails the test.
-class Viewer {
+// A VNC viewer's side of the native listener (RFB, VeNCrypt, TLS).
+class Viewer : public TlsTestClient {
  public:
-  Viewer(int port, std::string ca) : ca_(std::move(ca)) {
-    connected_ = socket_.Connect(port);
-    timeval tv{5, 0};
-    setsockopt(socket_.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~Viewer() {
-    if (ssl_ != nullptr) SSL_free(ssl_);
-    if (ctx_ != nullptr) SSL_CTX_free(ctx_);
-  }
-
-  bool connected() const { return connected_; }
-
-  bool Send(const std::string& bytes) {
-    if (ssl_ == nullptr) return socket_.Send(bytes);
-    return SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) ==
-           static_cast<int>(bytes.size());
-  }
-
-  // Exactly `n` bytes, or what came before a close or the timeout.
-  std::string Read(size_t n) {
-    std::string out;
-    char buffer[4096];
-    while (out.size() < n) {
-      const int want =
-          static_cast<int>(std::min(n - out.size(), sizeof buffer));
-      const int got =
-          ssl_ != nullptr
-              ? SSL_read(ssl_, buffer, want)
-              : static_cast<int>(recv(socket_.fd(), buffer, want, 0));
-      if (got <= 0) break;
-      out.append(buffer, static_cast<size_t>(got));
-    }
-    return out;
-  }
-
-  // TLS as a client; true when the proxy's certificate passed the CA check.
-  bool StartTls() {
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_load_verify_locations(ctx_, ca_.c_str(), nullptr);
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-    ssl_ = SSL_new(ctx_);
-    SSL_set_fd(ssl_, socket_.fd());
-    return SSL_connect(ssl_) == 1;
-  }
+  using TlsTestClient::TlsTestClient;
 
   // RFB 3.8, VeNCrypt 0.2, X509Plain, TLS, then username and password: ""
   // when the SecurityResult is OK, else its reason (or what went wrong).
@@ -123,22 +79,6 @@ class Viewer {
     const auto* p = reinterpret_cast<const uint8_t*>(init.data());
     return {(p[0] << 8) | p[1], (p[2] << 8) | p[3]};
   }
-
-  // Whether the proxy closed the connection within 5 s.
-  bool Closed() {
-    char byte;
-    const int got = ssl_ != nullptr
-                        ? SSL_read(ssl_, &byte, 1)
-                        : static_cast<int>(recv(socket_.fd(), &byte, 1, 0));
-    return got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-  }
-
- private:
-  testing::RawSocket socket_;
-  std::string ca_;
-  bool connected_ = false;
-  SSL_CTX* ctx_ = nullptr;
-  SSL* ssl_ = nullptr;
 };
 
 class NativeListenerTest : public AuditedProxyTest {
