@@ -20,6 +20,30 @@
 extern char** environ;
 
 namespace porthole::testing {
+namespace {
+
+// This process's environment with `extra_env` ("NAME=value") in place of
+// the variables of the same names: glibc's getenv takes a name's first
+// entry, so an appended duplicate would not count.
+std::vector<std::string> MergedEnvironment(
+    const std::vector<std::string>& extra_env) {
+  auto name_of = [](const std::string& entry) {
+    return entry.substr(0, entry.find('='));
+  };
+  std::vector<std::string> merged;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    bool replaced = false;
+    for (const auto& extra : extra_env) {
+      replaced = replaced || name_of(extra) == name_of(entry);
+    }
+    if (!replaced) merged.push_back(entry);
+  }
+  merged.insert(merged.end(), extra_env.begin(), extra_env.end());
+  return merged;
+}
+
+}  // namespace
 
 ChildProcess::ChildProcess(std::vector<std::string> argv,
                            std::vector<std::string> extra_env,
@@ -28,9 +52,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv,
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
-  std::vector<std::string> env_storage;
-  for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
-  for (auto& e : extra_env) env_storage.push_back(e);
+  std::vector<std::string> env_storage = MergedEnvironment(extra_env);
   std::vector<char*> env;
   for (auto& e : env_storage) env.push_back(e.data());
   env.push_back(nullptr);

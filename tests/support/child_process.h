@@ -12,6 +12,8 @@ namespace porthole::testing {
 
 // A process a test starts and owns. The destructor SIGKILLs it (if still
 // running) and reaps it, so a failing test never leaves a server behind.
+// The child has this process's environment plus `extra_env` ("NAME=value"),
+// whose entries replace inherited variables of the same names.
 // stdout and stderr go to `log_path` (appended), or are inherited when empty;
 // with `stderr_path`, stderr goes there instead (for a child whose stdout is
 // a document, such as `porthole-agent --dump`).

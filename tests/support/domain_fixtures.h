@@ -131,12 +131,12 @@ inline std::string WriteSerialLogNode(const std::string& dir,
 }
 
 // A real QEMU guest for a libvirtd (Libvirtd::CreateGuest): TCG, 64 MiB, no
-// disk (SeaBIOS's screen), gone on reboot, VNC on an autoport listening on
-// `listen`, owned by alice's project in Nova's metadata (so ControllerStack's
-// kAliceToken may open its console).
-inline std::string QemuVncDomainXml(const std::string& name,
-                                    const std::string& uuid,
-                                    const std::string& listen) {
+// disk (SeaBIOS's screen), gone on reboot, with `graphics` (one <graphics>
+// element), owned by alice's project in Nova's metadata (so
+// ControllerStack's kAliceToken may open its console).
+inline std::string QemuDomainXml(const std::string& name,
+                                 const std::string& uuid,
+                                 const std::string& graphics) {
   return "<domain type='qemu'><name>" + name + "</name><uuid>" + uuid +
          "</uuid><metadata><nova:instance "
          "xmlns:nova='http://openstack.org/xmlns/libvirt/nova/1.1'>"
@@ -148,8 +148,31 @@ inline std::string QemuVncDomainXml(const std::string& name,
          "</nova:project></nova:owner></nova:instance></metadata>"
          "<memory unit='MiB'>64</memory><vcpu>1</vcpu>"
          "<os><type arch='x86_64'>hvm</type></os><on_reboot>destroy</on_reboot>"
-         "<devices><graphics type='vnc' autoport='yes' listen='" +
-         listen + "'/></devices></domain>";
+         "<devices>" +
+         graphics + "</devices></domain>";
+}
+
+// QemuDomainXml with VNC on an autoport listening on `listen`.
+inline std::string QemuVncDomainXml(const std::string& name,
+                                    const std::string& uuid,
+                                    const std::string& listen) {
+  return QemuDomainXml(
+      name, uuid,
+      "<graphics type='vnc' autoport='yes' listen='" + listen + "'/>");
+}
+
+// QemuDomainXml with SPICE on autoports listening on `listen`, no ticket.
+// With `secure`, every channel is secure (defaultMode='secure'): libvirt
+// then gives QEMU only a TLS port, and refuses to start the guest unless its
+// qemu.conf has `spice_tls = 1` (QEMU then reads its certificate from
+// `spice_tls_x509_cert_dir`).
+inline std::string QemuSpiceDomainXml(const std::string& name,
+                                      const std::string& uuid,
+                                      const std::string& listen, bool secure) {
+  return QemuDomainXml(name, uuid,
+                       "<graphics type='spice' autoport='yes' listen='" +
+                           listen + "'" +
+                           (secure ? " defaultMode='secure'" : "") + "/>");
 }
 
 }  // namespace porthole::testing

@@ -31,16 +31,18 @@ inline std::string ConsoleTokenOf(const std::string& url) {
   return std::regex_search(url, m, kToken) ? m[1].str() : "";
 }
 
-// POST /v2.1/servers/{server}/remote-consoles at microversion 2.6, as
-// `token`, for a `protocol` console of `type` ("vnc", "novnc").
+// POST /v2.1/servers/{server}/remote-consoles at `microversion` (2.6 and
+// up; "2.99" for spice-direct), as `token`, for a `protocol` console of
+// `type` ("vnc", "novnc").
 inline HttpReply PostRemoteConsole(int port, const std::string& server,
                                    const std::string& token,
                                    const std::string& protocol,
-                                   const std::string& type) {
+                                   const std::string& type,
+                                   const std::string& microversion = "2.6") {
   return HttpCall(port, "POST", "/v2.1/servers/" + server + "/remote-consoles",
                   {{"X-Auth-Token", token},
                    {"Content-Type", "application/json"},
-                   {"OpenStack-API-Version", "compute 2.6"}},
+                   {"OpenStack-API-Version", "compute " + microversion}},
                   R"({"remote_console": {"protocol": ")" + protocol +
                       R"(", "type": ")" + type + R"("}})");
 }
