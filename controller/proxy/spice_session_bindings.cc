@@ -5,9 +5,9 @@
 namespace porthole::controller {
 
 bool SpiceSessionBindings::Bind(uint32_t session_id,
-                                SpiceSessionBinding binding) {
+                                const SpiceSessionBinding& binding) {
   absl::MutexLock lock(&mu_);
-  return bound_.emplace(session_id, std::move(binding)).second;
+  return bound_.emplace(session_id, binding).second;
 }
 
 void SpiceSessionBindings::Unbind(uint32_t session_id) {

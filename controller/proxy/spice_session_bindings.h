@@ -29,7 +29,7 @@ class SpiceSessionBindings {
  public:
   // False when `session_id` is bound already (a console reusing an id of a
   // live session: the second is not bound).
-  bool Bind(uint32_t session_id, SpiceSessionBinding binding);
+  bool Bind(uint32_t session_id, const SpiceSessionBinding& binding);
   void Unbind(uint32_t session_id);
 
   // The binding of `session_id` when `client_address` is the one that

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "nlohmann/json.hpp"
+#include "tests/e2e/native_viewer_check.h"
 #include "tests/support/child_process.h"
 #include "tests/support/controller_stack.h"
 #include "tests/support/domain_fixtures.h"
@@ -75,45 +76,21 @@ void ExpectViewerShowsTheGuest(ControllerStack& stack, const TestPki& pki,
           0),
       0u)
       << console.url;
-  EXPECT_EQ(display.GrayPixels(dir), 0);  // nothing on the screen yet
-
-  auto viewer = StartViewer(display, pki.ca_cert(), native_port,
-                            console.credential, dir + "/viewer.log");
-  int gray = 0;
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        gray = display.GrayPixels(dir);
-        return gray > 500;
-      },
-      std::chrono::seconds(30)))
-      << "gray pixels: " << gray << "\n"
-      << ReadFile(dir + "/viewer.log") << stack.ControllerLog();
-  std::cout << "SeaBIOS text pixels on the viewer's screen: " << gray << "\n";
-  EXPECT_TRUE(viewer->running()) << ReadFile(dir + "/viewer.log");
-
-  // The same credential again: Porthole refuses it (the viewer shows the
-  // reason in a dialog and waits there; the controller logs it).
-  auto again = StartViewer(display, pki.ca_cert(), native_port,
-                           console.credential, dir + "/again.log");
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        return stack.ControllerLog().find("reason=token-used") !=
-               std::string::npos;
-      },
-      std::chrono::seconds(20)))
-      << ReadFile(dir + "/again.log") << stack.ControllerLog();
-  EXPECT_EQ(stack.ControllerLog().find(console.credential), std::string::npos);
+  ExpectViewerShowsTheGuestOnce(
+      stack, display, dir, console.credential, [&](const std::string& log) {
+        return StartViewer(display, pki.ca_cert(), native_port,
+                           console.credential, log);
+      });
 }
 
-// The stack with the native listener on a free port and the proxy's
-// certificate from `pki`; `extra` is more configuration.
+// The stack's configuration: the native listener on `port`, the API's
+// xvpvnc URLs pointing at it, then `extra`.
 std::string NativeConfig(const TestPki& pki, int port,
                          const std::string& extra = "") {
-  return "[DEFAULT]\ncert = " + pki.cert("proxy") +
-         "\nkey = " + pki.key("proxy") +
-         "\n[native]\nlisten = 127.0.0.1:" + std::to_string(port) +
-         "\n[vnc]\nxvpvncproxy_base_url = http://127.0.0.1:" +
-         std::to_string(port) + "/console\n" + extra;
+  return NativeListenerConfig(pki, port,
+                              "[vnc]\nxvpvncproxy_base_url = "
+                              "http://127.0.0.1:" +
+                                  std::to_string(port) + "/console\n" + extra);
 }
 
 // The stack on a libvirtd with a real guest, then the viewer. With

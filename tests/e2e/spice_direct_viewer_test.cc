@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "tests/e2e/native_viewer_check.h"
 #include "tests/support/child_process.h"
 #include "tests/support/controller_stack.h"
 #include "tests/support/domain_fixtures.h"
@@ -147,49 +148,26 @@ void ExpectRemoteViewerShowsTheGuest(ControllerStack& stack, const TestPki& pki,
   ASSERT_FALSE(console.credential.empty()) << console.url;
   const std::string file = FetchViewerFile(console, native_port, pki.ca_cert());
   ASSERT_FALSE(file.empty()) << stack.ControllerLog();
-  // A file per viewer: one may say delete-this-file=1.
-  WriteFile(dir + "/console.vv", file);
-  WriteFile(dir + "/again.vv", file);
-  EXPECT_EQ(display.GrayPixels(dir), 0);  // nothing on the screen yet
-
-  auto viewer =
-      StartRemoteViewer(display, dir + "/console.vv", dir, dir + "/viewer.log");
-  int gray = 0;
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        gray = display.GrayPixels(dir);
-        return gray > 500;
-      },
-      std::chrono::seconds(30)))
-      << "gray pixels: " << gray << "\n"
-      << ReadFile(dir + "/viewer.log") << stack.ControllerLog();
-  std::cout << "SeaBIOS text pixels on the viewer's screen: " << gray << "\n";
-  EXPECT_TRUE(viewer->running()) << ReadFile(dir + "/viewer.log");
-
-  // The same file again: Porthole refuses the credential (the viewer shows
-  // a dialog and waits there; the controller logs it).
-  auto again =
-      StartRemoteViewer(display, dir + "/again.vv", dir, dir + "/again.log");
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        return stack.ControllerLog().find("reason=token-used") !=
-               std::string::npos;
-      },
-      std::chrono::seconds(20)))
-      << ReadFile(dir + "/again.log") << stack.ControllerLog();
-  EXPECT_EQ(stack.ControllerLog().find(console.credential), std::string::npos);
+  int viewers = 0;
+  ExpectViewerShowsTheGuestOnce(
+      stack, display, dir, console.credential, [&](const std::string& log) {
+        const std::string vv =
+            dir + "/console" + std::to_string(++viewers) + ".vv";
+        WriteFile(vv, file);  // each its own: it says delete-this-file=1
+        return StartRemoteViewer(display, vv, dir, log);
+      });
 }
 
-// The stack with the native listener on a free port and the proxy's
-// certificate from `pki`; `spice` is more of the [spice] section.
+// The stack's configuration: the native listener on `port` with the CA
+// for the .vv files, spice-direct URLs pointing at it, then `spice` (more
+// of [spice]).
 std::string SpiceDirectConfig(const TestPki& pki, int port,
                               const std::string& spice = "") {
-  return "[DEFAULT]\ncert = " + pki.cert("proxy") +
-         "\nkey = " + pki.key("proxy") +
-         "\n[native]\nlisten = 127.0.0.1:" + std::to_string(port) +
-         "\nca_file = " + pki.ca_cert() +
-         "\n[spice]\nspice_direct_proxy_base_url = https://127.0.0.1:" +
-         std::to_string(port) + "/nova\n" + spice;
+  return NativeListenerConfig(
+      pki, port,
+      "ca_file = " + pki.ca_cert() +
+          "\n[spice]\nspice_direct_proxy_base_url = https://127.0.0.1:" +
+          std::to_string(port) + "/nova\n" + spice);
 }
 
 // The live domain's <graphics>: with `secure`, libvirt gave QEMU a TLS port

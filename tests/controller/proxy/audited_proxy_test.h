@@ -21,8 +21,25 @@
 #include "tests/controller/proxy/audit_file.h"
 #include "tests/support/child_process.h"
 #include "tests/support/static_server_directory.h"
+#include "tests/support/test_pki.h"
 
 namespace porthole::controller {
+
+// A TestPki in a directory of its own with the "proxy" identity for
+// 127.0.0.1 (the native listener's certificate): one per suite.
+class ProxyPki {
+ public:
+  ProxyPki() : pki_(dir_.path()) {
+    ok_ = pki_.Init() && pki_.IssueServer("proxy", "IP:127.0.0.1");
+  }
+  bool ok() const { return ok_; }
+  const testing::TestPki& pki() const { return pki_; }
+
+ private:
+  testing::TempDir dir_;
+  testing::TestPki pki_;
+  bool ok_ = false;
+};
 
 class AuditedProxyTest : public ::testing::Test {
  protected:
@@ -60,6 +77,16 @@ class AuditedProxyTest : public ::testing::Test {
         services);
     absl::Status s = proxy_->Start();
     ASSERT_TRUE(s.ok()) << s;
+  }
+
+  // The native listener on a free port of 127.0.0.1 with `pki`'s "proxy"
+  // certificate, handshakes bounded at 5 s; no noVNC listener.
+  void UseNativeListener(const testing::TestPki& pki) {
+    options_.novnc.enabled = false;
+    options_.cert = pki.cert("proxy");
+    options_.key = pki.key("proxy");
+    options_.handshake_timeout = absl::Seconds(5);
+    options_.native.listen = HostPort{"127.0.0.1", 0};
   }
 
   // A token of `type` for kVm's console, issued by alice of p1.

@@ -86,27 +86,21 @@ class NativeListenerTest : public AuditedProxyTest {
   NativeListenerTest() : AuditedProxyTest(qemu_->vnc_port()) {}
 
   static void SetUpTestSuite() {
-    pki_dir_ = new testing::TempDir();
-    pki_ = new testing::TestPki(pki_dir_->path());
-    ASSERT_TRUE(pki_->Init()) << pki_->error();
-    ASSERT_TRUE(pki_->IssueServer("proxy", "IP:127.0.0.1")) << pki_->error();
+    proxy_pki_ = new ProxyPki();
+    ASSERT_TRUE(proxy_pki_->ok()) << proxy_pki_->pki().error();
+    pki_ = &proxy_pki_->pki();
     qemu_ = testing::QemuVncGuest::Start(80).release();
     ASSERT_NE(qemu_, nullptr);
   }
   static void TearDownTestSuite() {
     delete qemu_;
     qemu_ = nullptr;
-    delete pki_;
-    delete pki_dir_;
+    delete proxy_pki_;
   }
 
   void SetUp() override {
     AuditedProxyTest::SetUp();
-    options_.novnc.enabled = false;
-    options_.cert = pki_->cert("proxy");
-    options_.key = pki_->key("proxy");
-    options_.handshake_timeout = absl::Seconds(5);
-    options_.native.listen = HostPort{"127.0.0.1", 0};
+    UseNativeListener(*pki_);
   }
 
   std::string Issue(const std::string& type = "xvpvnc") {
@@ -120,8 +114,8 @@ class NativeListenerTest : public AuditedProxyTest {
     return viewer;
   }
 
-  static inline testing::TempDir* pki_dir_ = nullptr;
-  static inline testing::TestPki* pki_ = nullptr;
+  static inline ProxyPki* proxy_pki_ = nullptr;
+  static inline const testing::TestPki* pki_ = nullptr;
   static inline testing::QemuVncGuest* qemu_ = nullptr;
 };
 

@@ -93,27 +93,21 @@ class NativeSpiceTest : public AuditedProxyTest {
       : AuditedProxyTest(qemu_->port(), agent::v1::PROTOCOL_SPICE) {}
 
   static void SetUpTestSuite() {
-    pki_dir_ = new testing::TempDir();
-    pki_ = new testing::TestPki(pki_dir_->path());
-    ASSERT_TRUE(pki_->Init()) << pki_->error();
-    ASSERT_TRUE(pki_->IssueServer("proxy", "IP:127.0.0.1")) << pki_->error();
+    proxy_pki_ = new ProxyPki();
+    ASSERT_TRUE(proxy_pki_->ok()) << proxy_pki_->pki().error();
+    pki_ = &proxy_pki_->pki();
     qemu_ = testing::QemuSpiceGuest::Start({}).release();
     ASSERT_NE(qemu_, nullptr);
   }
   static void TearDownTestSuite() {
     delete qemu_;
     qemu_ = nullptr;
-    delete pki_;
-    delete pki_dir_;
+    delete proxy_pki_;
   }
 
   void SetUp() override {
     AuditedProxyTest::SetUp();
-    options_.novnc.enabled = false;
-    options_.cert = pki_->cert("proxy");
-    options_.key = pki_->key("proxy");
-    options_.handshake_timeout = absl::Seconds(5);
-    options_.native.listen = HostPort{"127.0.0.1", 0};
+    UseNativeListener(*pki_);
     options_.native.ca_file = pki_->ca_cert();
   }
 
@@ -136,8 +130,8 @@ class NativeSpiceTest : public AuditedProxyTest {
     return viewer.MainInitSession();
   }
 
-  static inline testing::TempDir* pki_dir_ = nullptr;
-  static inline testing::TestPki* pki_ = nullptr;
+  static inline ProxyPki* proxy_pki_ = nullptr;
+  static inline const testing::TestPki* pki_ = nullptr;
   static inline testing::QemuSpiceGuest* qemu_ = nullptr;
 };
 
@@ -233,7 +227,7 @@ TEST_F(NativeSpiceTest, VirtViewerFile_PointsAtTheListener_WithoutSpending) {
   ASSERT_TRUE(get->Send("GET /nova?token=" + credential +
                         " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
                         "\r\n\r\n"));
-  const std::string response = get->Read(64 * 1024);
+  const std::string response = get->Read(size_t{64} * 1024);
   EXPECT_EQ(response.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << response;
   EXPECT_NE(response.find("Content-Type: application/x-virt-viewer\r\n"),
             std::string::npos)
