@@ -30,6 +30,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/libvirtd.h"
 #include "tests/support/nova_reply.h"
+#include "tests/support/raw_socket.h"
 #include "tests/support/test_pki.h"
 #include "tests/support/virtual_display.h"
 
@@ -226,6 +227,56 @@ TEST(SpiceDirectViewerTest, RemoteViewer_SpiceDirectFile_ShowsTheGuestOnce) {
 
 TEST(SpiceDirectViewerTest, RemoteViewer_ThroughTlsToQemu_ShowsTheGuest) {
   RunRemoteViewerAgainstAGuest(/*spice_tls=*/true);
+}
+
+// Little-endian u32, as SPICE's link stage has them.
+std::string Le32(uint32_t v) {
+  return {static_cast<char>(v), static_cast<char>(v >> 8),
+          static_cast<char>(v >> 16), static_cast<char>(v >> 24)};
+}
+
+// Nova's contract for external proxies, and Tempest's raw check: an admin's
+// token show at 2.99 reports the console's host, port and tls_port, and a
+// SPICE link (main channel, no capabilities) to that host:port answers
+// REDQ with error 0.
+TEST(SpiceDirectViewerTest, TokenShow_ReportsAConsoleThatAnswersRedq) {
+  TempDir pki_dir;
+  TestPki pki(pki_dir.path());
+  ASSERT_TRUE(pki.Init()) << pki.error();
+  ASSERT_TRUE(pki.IssueServer("proxy", "IP:127.0.0.1")) << pki.error();
+  Libvirtd libvirtd("");
+  ASSERT_TRUE(libvirtd.Start()) << libvirtd.ReadLog();
+  std::string error;
+  ASSERT_TRUE(libvirtd.CreateGuest(
+      QemuSpiceDomainXml(kGuestName, kGuest, "127.0.0.1", false), &error))
+      << error;
+  ControllerStack stack(libvirtd.qemu_uri(),
+                        SpiceDirectConfig(pki, PickFreePort()));
+  ASSERT_TRUE(stack.Start()) << stack.ControllerLog() << stack.AgentLog();
+  const SpiceDirectConsole console = AskForSpiceDirect(stack);
+  ASSERT_FALSE(console.credential.empty()) << console.url;
+
+  HttpReply shown =
+      HttpCall(stack.api_port(), "GET",
+               "/v2.1/os-console-auth-tokens/" + console.credential,
+               {{"X-Auth-Token", kAdminToken},
+                {"OpenStack-API-Version", "compute 2.99"}});
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  const nlohmann::json token = nlohmann::json::parse(shown.body)["console"];
+  EXPECT_EQ(token["instance_uuid"], kGuest);
+  EXPECT_EQ(token["host"], "127.0.0.1");
+  EXPECT_TRUE(token.contains("tls_port")) << token.dump();
+  const int port = token["port"].get<int>();
+
+  RawSocket socket;
+  ASSERT_TRUE(socket.Connect(port));
+  const std::string link = "REDQ" + Le32(2) + Le32(2) + Le32(18) + Le32(0) +
+                           std::string{1, 0} + Le32(0) + Le32(0) + Le32(18);
+  ASSERT_TRUE(socket.Send(link));
+  const std::string reply = socket.ReadSome();
+  ASSERT_GE(reply.size(), 20u) << "no link reply from " << port;
+  EXPECT_EQ(reply.substr(0, 4), "REDQ");
+  EXPECT_EQ(reply.substr(16, 4), Le32(0));  // SPICE_LINK_ERR_OK
 }
 
 }  // namespace
