@@ -316,11 +316,11 @@ asio::awaitable<void> ServeNative(Runtime& rt, Listener& l,
     if (start == "REDQ" && l.spice_direct != nullptr) {
       co_await ServeSpiceLink(rt, *l.spice_direct, std::move(tls),
                               std::move(start), conn);
-      co_return;
+    } else {
+      buffer.commit(
+          asio::buffer_copy(buffer.prepare(start.size()), asio::buffer(start)));
+      co_await ServeConnect(rt, l, std::move(tls), std::move(buffer), conn);
     }
-    buffer.commit(
-        asio::buffer_copy(buffer.prepare(start.size()), asio::buffer(start)));
-    co_await ServeConnect(rt, l, std::move(tls), std::move(buffer), conn);
   } else {
     // A plain CONNECT would carry the credential in the clear: never.
     LogNativeRefused(l, peer,
